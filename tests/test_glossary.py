@@ -1,0 +1,62 @@
+"""One terminology everywhere: no page uses a wording the glossary (附录 B) rules out."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GLOSSARY = ROOT / "book" / "appendix_glossary.md"
+
+
+def glossary_rows():
+    """(译法, English, [避免...]) from the glossary's Markdown table."""
+    rows = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or cells[0] in ("译法", "") or set(cells[0]) <= {"-"}:
+            continue
+        avoid = [a.strip() for a in cells[2].split("、") if a.strip()]
+        rows.append((cells[0], cells[1], avoid))
+    return rows
+
+
+def reader_pages():
+    """Every text a reader sees as a page: translation pages and notebook markdown cells."""
+    for path in sorted((ROOT / "book").glob("*.md")):
+        if path.name not in ("appendix_glossary.md", "STYLE.md"):
+            yield path.relative_to(ROOT), path.read_text(encoding="utf-8")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        yield path.relative_to(ROOT), text
+
+
+def test_glossary_parses_and_fixes_the_key_terms():
+    rows = glossary_rows()
+    terms = {r[0] for r in rows}
+    assert len(rows) >= 50
+    assert {"降维", "辅助分类器", "感受野", "Inception 模块", "赫布原理"} <= terms
+    avoided = [a for r in rows for a in r[2]]
+    assert len(avoided) == len(set(avoided)), "同一个“避免”写法出现在两行"
+    for term, _, avoid in rows:  # an avoided wording must never contain the preferred one
+        assert all(term not in a for a in avoid), term
+
+
+@pytest.mark.parametrize("page, text", list(reader_pages()), ids=lambda v: str(v) if isinstance(v, Path) else "")
+def test_page_uses_glossary_terms(page, text):
+    hits = []
+    for term, _, avoid in glossary_rows():
+        for wrong in avoid:
+            for m in re.finditer(re.escape(wrong), text):
+                line = text.count("\n", 0, m.start()) + 1
+                hits.append(f"{page}:{line}: “{wrong}” → 应写作“{term}”")
+    assert not hits, "\n".join(hits)
+
+
+def test_the_check_can_fail(tmp_path):
+    rows = glossary_rows()
+    sample = "我们用 1×1 卷积做维度约简，再接辅助分类层。"
+    found = [w for _, _, avoid in rows for w in avoid if w in sample]
+    assert found == ["维度约简", "辅助分类层"]
