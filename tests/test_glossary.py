@@ -6,20 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from googlenet import notebook_tools
+
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "book" / "appendix_glossary.md"
 
 
 def glossary_rows():
-    """(译法, English, [避免...]) from the glossary's Markdown table."""
-    rows = []
-    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 4 or cells[0] in ("译法", "") or set(cells[0]) <= {"-"}:
-            continue
-        avoid = [a.strip() for a in cells[2].split("、") if a.strip()]
-        rows.append((cells[0], cells[1], avoid))
-    return rows
+    return notebook_tools.glossary_rows(GLOSSARY)
 
 
 def reader_pages():
@@ -60,3 +54,10 @@ def test_the_check_can_fail(tmp_path):
     sample = "我们用 1×1 卷积做维度约简，再接辅助分类层。"
     found = [w for _, _, avoid in rows for w in avoid if w in sample]
     assert found == ["维度约简", "辅助分类层"]
+
+
+def test_search_dictionary_is_current():
+    expected = notebook_tools.search_dict_text(GLOSSARY)
+    assert "辅助分类器 2000" in expected
+    current = (ROOT / "book" / "search_dict.txt").read_text(encoding="utf-8")
+    assert current == expected, "book/search_dict.txt 已过期：运行 python -m googlenet.notebook_tools search-dict"
