@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HTML   := _build/html
 
-.PHONY: setup book figures test unit notebooks build-book browser clean
+.PHONY: setup book figures test unit notebooks build-book handout browser clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ build-book: figures
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "书已生成：$(HTML)/index.html"
 
-book: build-book
+# The translation alone as one HTML page and printable PDFs (student: answers hidden; teacher: with answers).
+handout: $(STAMP)
+	$(BIN)/python -m googlenet.notebook_tools handout
+
+book: build-book handout
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not browser"
@@ -38,7 +42,7 @@ notebooks: $(STAMP)
 browser: $(STAMP)
 	$(BIN)/pytest -m browser
 
-test: unit notebooks build-book browser
+test: unit notebooks build-book handout browser
 
 clean:
 	rm -rf _build runs

@@ -142,3 +142,14 @@ def test_chinese_search_finds_the_right_pages(site, term, expected_pages):
     assert found, f"搜索“{term}”没有结果"
     for page in expected_pages:
         assert page in found, f"搜索“{term}”的结果中没有 {page}：{sorted(found)}"
+
+
+def test_handout_pdfs_student_version_hides_answers():
+    handout = ROOT / "_build" / "handout"
+    teacher, student = handout / "深入卷积-译文-教师版.pdf", handout / "深入卷积-译文-学生版.pdf"
+    if CHROMIUM is None:
+        pytest.skip("没有 chromium，无法打印 PDF")
+    assert teacher.is_file() and student.is_file(), "先运行 make handout"
+    # fewer pages without the worked answers; both are real multi-page documents
+    pages = [len(re.findall(rb"/Type\s*/Page[^s]", p.read_bytes())) for p in (teacher, student)]
+    assert pages[0] > pages[1] > 20
