@@ -1,0 +1,69 @@
+"""Results that notebooks hand to later notebooks (chiefly 09's reproduction report).
+
+A notebook that measures something the report cites saves it with `save_result("name", {...})`;
+the report reads it back with `load_result("name")`. Files live in ``runs/book/results/``
+relative to the working directory (notebooks run in notebooks/, Colab in /content), are
+plain JSON, and are written atomically so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+RESULTS_DIR = Path("runs") / "book" / "results"
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "_-" for c in name):
+        raise ValueError(f"结果名应为由字母、数字、下划线或连字符组成的非空字符串，收到 {name!r}")
+
+
+def _finite(value):
+    """Reject NaN/inf anywhere in the payload: JSON cannot carry them faithfully."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"结果中不能含 NaN 或无穷大，收到 {value!r}")
+    if isinstance(value, dict):
+        for v in value.values():
+            _finite(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _finite(v)
+
+
+def save_result(name: str, payload: dict, directory: str | Path = RESULTS_DIR) -> Path:
+    """Write ``payload`` (JSON-serialisable dict) to ``<directory>/<name>.json`` atomically."""
+    _check_name(name)
+    if not isinstance(payload, dict):
+        raise ValueError(f"结果应为 dict，收到 {type(payload).__name__}")
+    _finite(payload)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.json"
+    text = json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_result(name: str, directory: str | Path = RESULTS_DIR) -> dict | None:
+    """The saved result called ``name``, or None if that notebook has not been run here."""
+    _check_name(name)
+    path = Path(directory) / f"{name}.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"结果文件 {path} 已损坏（不是合法的 JSON：{e}）；重新运行生成它的笔记本即可") from e
