@@ -1,0 +1,141 @@
+"""Throughput of 144-crop evaluation vs plain single-crop evaluation, and its peak memory.
+
+    flock /tmp/googlenet-cpu.lock .venv/bin/python benchmarks/bench_multicrop.py \
+        [--crop 64] [--batch 144] [--images 8] [--repeats 3]
+
+Three contenders, same model, same crop size, same number of crops per forward pass (batch):
+
+* plain    : the model alone on ready-made batches of crops (forward + softmax): an upper bound
+* 1 crop   : ``multicrop.evaluate(n_crops=1)`` on 28×28 images (resize + centre crop + model)
+* 144 crops: ``multicrop.evaluate(n_crops=144)`` on the same images (all of §7's views)
+
+Rounds are interleaved (plain, 1, 144, plain, 1, 144, ...) so that a noisy shared machine
+slows each alike; the figure that matters is the ratio of crops/s. Target (issue 6):
+144 crops / plain ≥ 0.9, i.e. cutting the views must not dominate.
+
+Peak memory: each contender also runs in a fresh subprocess, which reports its resident set
+size before the run and its peak (``VmHWM`` in /proc/self/status); 144 crops is run on ``--images`` and on 4×
+as many images, to show that chunking keeps memory flat as the dataset grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+from googlenet import GoogLeNet
+from googlenet import multicrop as mc
+
+
+def make_model(variant: str) -> torch.nn.Module:
+    torch.manual_seed(0)
+    return GoogLeNet(num_classes=10, in_channels=1, variant=variant).eval()
+
+
+def make_images(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(1)
+    return torch.rand(n, 1, 28, 28, generator=g), torch.randint(0, 10, (n,), generator=g)
+
+
+def run(mode: str, model, data, crop: int, batch: int) -> tuple[int, float]:
+    """(crops evaluated, seconds)."""
+    images, labels = data
+    if mode == "plain":
+        n = images.shape[0] * 144  # as many crops as the 144-crop run
+        crops = torch.rand(batch, 1, crop, crop)
+        start = time.perf_counter()
+        with torch.inference_mode():
+            for _ in range(n // batch):
+                model(crops).softmax(1)
+        return n // batch * batch, time.perf_counter() - start
+    n_crops = 1 if mode == "1 crop" else 144
+    reps = 144 // n_crops  # the 1-crop run sees 144× as many images: the same crop count
+    big = (images.repeat(reps, 1, 1, 1), labels.repeat(reps))
+    start = time.perf_counter()
+    res = mc.evaluate(model, big, n_crops, crop, chunk_size=batch)
+    return res.n_images * n_crops, time.perf_counter() - start
+
+
+def _status_mib(field: str) -> float:
+    """VmRSS / VmHWM (peak) of this process from /proc, in MiB. Unlike ``ru_maxrss``, the peak
+    starts afresh at exec, so it is not the parent's (Linux keeps ru_maxrss across fork+exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024  # not Linux
+
+
+def probe(args) -> None:
+    """Subprocess entry: run one contender once and print its RSS before and its peak (MiB)."""
+    model = make_model(args.variant)
+    data = make_images(args.images)
+    before = _status_mib("VmRSS")
+    crops, seconds = run(args.probe, model, data, args.crop, args.batch)
+    print(json.dumps({"crops": crops, "seconds": seconds, "before_mib": before,
+                      "peak_mib": _status_mib("VmHWM")}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="144 个裁剪的评估吞吐量 vs 单裁剪评估，以及峰值内存")
+    parser.add_argument("--crop", type=int, default=64, help="裁剪边长（像素），默认 64（本书训练用的尺寸）")
+    parser.add_argument("--batch", type=int, default=144, help="每次前向计算的裁剪数（两种评估相同）")
+    parser.add_argument("--images", type=int, default=8, help="144 个裁剪评估的图像数")
+    parser.add_argument("--repeats", type=int, default=3, help="交替计时的轮数")
+    parser.add_argument("--variant", choices=["paper", "torchvision"], default="paper", help="模型变体")
+    parser.add_argument("--probe", choices=["plain", "1 crop", "144 crops"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.probe:
+        probe(args)
+        return
+
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, variant {args.variant}, "
+          f"crop {args.crop}, batch {args.batch}, {args.images} images × 144 crops = "
+          f"{args.images * 144} crops per round")
+    model = make_model(args.variant)
+    data = make_images(args.images)
+    modes = ["plain", "1 crop", "144 crops"]
+    for mode in modes:  # warm-up: allocator, oneDNN kernel choice
+        run(mode, model, (data[0][:1], data[1][:1]), args.crop, args.batch)
+    rates = {m: [] for m in modes}
+    for _ in range(args.repeats):
+        for mode in modes:
+            crops, seconds = run(mode, model, data, args.crop, args.batch)
+            rates[mode].append(crops / seconds)
+    med = {m: statistics.median(r) for m, r in rates.items()}
+    print(f"\ncrops/s (median of {args.repeats} interleaved rounds)")
+    for m in modes:
+        print(f"  {m:10s} {med[m]:8.1f}   ({', '.join(f'{r:.1f}' for r in rates[m])})")
+    print(f"  ratio 144 crops / plain  = {med['144 crops'] / med['plain']:.3f}   (target ≥ 0.9)")
+    print(f"  ratio 144 crops / 1 crop = {med['144 crops'] / med['1 crop']:.3f}")
+
+    # View extraction alone, for the record: what share of the time it takes.
+    images = data[0]
+    start = time.perf_counter()
+    for i in range(images.shape[0]):
+        mc.batch_views(images[i:i + 1], 144, args.crop)
+    cut = (time.perf_counter() - start) / (images.shape[0] * 144)
+    print(f"  cutting views alone: {1 / cut:,.0f} crops/s "
+          f"({cut * med['144 crops'] * 100:.1f} % of 144-crop evaluation time)")
+
+    print("\nresident memory, each in a fresh process (MiB): before the run (model + images) → peak")
+    base = [sys.executable, __file__, "--crop", str(args.crop), "--batch", str(args.batch),
+            "--variant", args.variant]
+    for mode, n in [("plain", args.images), ("1 crop", args.images), ("144 crops", args.images),
+                    ("144 crops", 4 * args.images)]:
+        out = subprocess.run(base + ["--probe", mode, "--images", str(n)], check=True,
+                             capture_output=True, text=True).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        print(f"  {mode:10s} {n * 144:6d} crops: {r['before_mib']:7.1f} → {r['peak_mib']:7.1f} MiB "
+              f"(+{r['peak_mib'] - r['before_mib']:.1f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,506 @@
+"""Multi-crop evaluation as §7 describes it: 1, 10 or 144 views of an image, and their average.
+
+Three view schemes (``n_crops``), all for a square ``crop_size`` crop (224 in the paper):
+
+* **1** — resize the shorter side to ``S₀`` (256 for a 224 crop), take the centre crop:
+  torchvision's usual evaluation (``Resize(256)`` then ``CenterCrop(224)``).
+* **10** — Krizhevsky et al.'s scheme: resize the shorter side to ``S₀``, take the central
+  ``S₀×S₀`` square, then its four corner crops and its centre crop, and the mirror of each
+  (the views of torchvision's ``TenCrop`` applied to that square).
+* **144** — §7 item 2: resize the shorter side to each of the 4 scales of
+  ``paper.TESTING.scales`` (256, 288, 320, 352); take the left, centre and right squares
+  (top, centre, bottom for a portrait image); from each square the 4 corner crops, the centre
+  crop, and the whole square resized to ``crop_size``; and the mirror of each: 4×3×6×2 = 144.
+
+For other crop sizes the scales keep the paper's proportions: ``S = round(crop_size·s/224)``
+(rounding half up), e.g. a 64 px crop uses scales 73, 82, 91, 101.
+
+**Crop order** (the index of a view in the returned tensor). The first half are the unmirrored
+views, the second half their horizontal mirrors in the same order (view ``i + n/2`` is view
+``i`` flipped left-right; torchvision's ``TenCrop`` crops the mirrored image instead, so its
+sixth view is the mirror of the top-right crop). Within the first half:
+
+* 10 crops: top-left, top-right, bottom-left, bottom-right, centre.
+* 144 crops: index ``i < 72`` is scale ``i // 18`` (smallest first), square ``(i // 6) % 3``
+  (left, centre, right; or top, centre, bottom), and view ``i % 6``: top-left, top-right,
+  bottom-left, bottom-right, centre, whole square resized.
+
+Geometry conventions: a resize to shorter side ``S`` gives the longer side
+``int(S·long/short)`` and uses bilinear interpolation with antialiasing (as torchvision's
+``Resize`` on tensors); centre offsets are ``round(margin/2)`` (as torchvision's
+``CenterCrop``). Because of that, ``crop_layout`` and the tests can compare our views with
+torchvision's own ``Resize``/``CenterCrop``/``FiveCrop``/``TenCrop``.
+
+Evaluation (``evaluate``) averages softmax probabilities over the crops and over every
+classifier (§7 item 3: the main heads of several models, and optionally their auxiliary
+heads); ``reduce="max"`` max-pools over crops instead, the alternative the paper tried and
+rejected. Crops are run in chunks of ``chunk_size``, so memory stays bounded however many
+images × crops are requested.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from . import paper
+
+N_CROPS = (1, 10, 144)
+HEADS = ("main", "all")
+REDUCTIONS = ("mean", "max")
+
+# The six views of one square, in order; "whole" is the whole square resized to the crop size.
+POSITIONS = ("top_left", "top_right", "bottom_left", "bottom_right", "centre", "whole")
+POSITION_NAMES_ZH = {"top_left": "左上角", "top_right": "右上角", "bottom_left": "左下角",
+                     "bottom_right": "右下角", "centre": "中心", "whole": "整个正方形缩放"}
+SQUARE_NAMES_ZH = {"left": "左", "right": "右", "top": "上", "bottom": "下", "centre": "中"}
+
+
+# --------------------------------------------------------------------------- geometry
+
+def scales(crop_size: int = paper.TESTING.crop_size) -> tuple[int, ...]:
+    """§7's four shorter-side lengths, kept in proportion to ``crop_size`` (224 → 256…352)."""
+    _check_crop_size(crop_size)
+    base = paper.TESTING.crop_size
+    out = tuple(int(math.floor(crop_size * s / base + 0.5)) for s in paper.TESTING.scales)
+    if out[0] <= crop_size or any(a >= b for a, b in zip(out, out[1:])):
+        raise ValueError(f"crop_size={crop_size} 太小：按论文比例得到的尺度 {out} 应逐个增大且都大于裁剪边长，"
+                         f"请用至少 8 像素的裁剪")
+    return out
+
+
+def min_image_side(n_crops: int, crop_size: int = paper.TESTING.crop_size) -> int:
+    """The shortest image side for which the scheme's views are distinct views of the image.
+
+    At the smallest scale ``S₀`` neighbouring corner crops are ``S₀ - crop_size`` resized
+    pixels apart, i.e. ``short·(S₀ - crop_size)/S₀`` pixels of the original image. Below
+    ``ceil(S₀ / (S₀ - crop_size))`` pixels (8 for the paper's 256/224) they would be less than
+    one source pixel apart: the scheme would average copies, not views. One crop needs 1 pixel.
+    """
+    _check_n_crops(n_crops)
+    if n_crops == 1:
+        _check_crop_size(crop_size)
+        return 1
+    s0 = scales(crop_size)[0]
+    return math.ceil(s0 / (s0 - crop_size))
+
+
+@dataclass(frozen=True)
+class Crop:
+    """Where one view comes from.
+
+    ``box = (x0, y0, size)`` is the crop's square in the image resized to ``resized``
+    (height, width); for ``position == "whole"`` it is the square that gets resized.
+    """
+
+    index: int
+    scale: int  # shorter side of the resized image
+    resized: tuple[int, int]  # (height, width) of the resized image
+    square: str  # "left"/"centre"/"right", "top"/"centre"/"bottom"
+    position: str  # one of POSITIONS
+    box: tuple[int, int, int]
+    mirrored: bool
+
+    def source_box(self, height: int, width: int) -> tuple[float, float, float, float]:
+        """The view's region in the original ``height×width`` image: (x0, y0, x1, y1), pixels."""
+        fy, fx = self.resized[0] / height, self.resized[1] / width
+        x0, y0, s = self.box
+        return (x0 / fx, y0 / fy, (x0 + s) / fx, (y0 + s) / fy)
+
+    def label(self) -> str:
+        """A short Chinese description, e.g. "尺度 320 · 右正方形 · 左上角 · 镜像"."""
+        parts = [f"尺度 {self.scale}", f"{SQUARE_NAMES_ZH[self.square]}正方形",
+                 POSITION_NAMES_ZH[self.position]]
+        if self.mirrored:
+            parts.append("镜像")
+        return " · ".join(parts)
+
+
+def resized_size(height: int, width: int, short: int) -> tuple[int, int]:
+    """(height, width) after resizing the shorter side to ``short`` (torchvision's rule)."""
+    if width <= height:
+        return int(short * height / width), short
+    return short, int(short * width / height)
+
+
+def crop_layout(height: int, width: int, n_crops: int,
+                crop_size: int = paper.TESTING.crop_size) -> tuple[Crop, ...]:
+    """Every view of an ``height×width`` image under the ``n_crops`` scheme, in crop order."""
+    _check_image_size(height, width, n_crops, crop_size)
+    c = crop_size
+    if n_crops == 1:
+        s = scales(c)[0]
+        h, w = resized_size(height, width, s)
+        box = (_centre(w - c), _centre(h - c), c)
+        return (Crop(0, s, (h, w), "centre", "centre", box, False),)
+    if n_crops == 10:
+        plan = [(scales(c)[0], ("centre",))]
+    else:
+        plan = [(s, None) for s in scales(c)]
+    crops = []
+    for s, only in plan:
+        h, w = resized_size(height, width, s)
+        for square, (qx, qy) in _squares(h, w, s):
+            if only is not None and square not in only:
+                continue
+            for position in POSITIONS[:5] if n_crops == 10 else POSITIONS:
+                if position == "whole":
+                    box = (qx, qy, s)
+                else:
+                    dx, dy = _offset(position, s - c)
+                    box = (qx + dx, qy + dy, c)
+                crops.append(Crop(len(crops), s, (h, w), square, position, box, False))
+    half = len(crops)
+    crops += [Crop(half + k.index, k.scale, k.resized, k.square, k.position, k.box, True)
+              for k in crops]
+    assert len(crops) == n_crops
+    return tuple(crops)
+
+
+def _centre(margin: int) -> int:
+    return int(round(margin / 2.0))  # torchvision's CenterCrop
+
+
+def _offset(position: str, margin: int) -> tuple[int, int]:
+    """(dx, dy) of a crop inside a square whose side exceeds the crop by ``margin``."""
+    return {"top_left": (0, 0), "top_right": (margin, 0), "bottom_left": (0, margin),
+            "bottom_right": (margin, margin), "centre": (_centre(margin), _centre(margin))}[position]
+
+
+def _squares(h: int, w: int, s: int):
+    """§7's three squares of a resized image, with their top-left corners."""
+    if w >= h:  # landscape (or square): left, centre, right
+        return [("left", (0, 0)), ("centre", (_centre(w - s), 0)), ("right", (w - s, 0))]
+    return [("top", (0, 0)), ("centre", (0, _centre(h - s))), ("bottom", (0, h - s))]
+
+
+# --------------------------------------------------------------------------- views
+
+def views(image, n_crops: int, crop_size: int = paper.TESTING.crop_size) -> Tensor:
+    """The ``n_crops`` views of one image: a tensor ``(n_crops, C, crop_size, crop_size)``.
+
+    ``image`` is a float tensor ``(C, H, W)`` or a PIL image (converted to floats in [0, 1]).
+    The order of the views is the module docstring's (and ``crop_layout``'s).
+    """
+    image = _as_tensor(image)
+    if image.dim() != 3:
+        raise ValueError(f"image 应为 3 维张量 (通道, 高, 宽)，收到 {image.dim()} 维，形状 {tuple(image.shape)}；"
+                         f"一批图像请用 batch_views")
+    return batch_views(image.unsqueeze(0), n_crops, crop_size)[0]
+
+
+def batch_views(images: Tensor, n_crops: int, crop_size: int = paper.TESTING.crop_size) -> Tensor:
+    """Views of a batch of equally sized images: ``(N, C, H, W)`` → ``(N, n_crops, C, c, c)``.
+
+    Vectorised: one resize per scale for the whole batch, the crops are slices of it, the
+    three whole squares of a scale are resized in one call, and the mirrors are one flip.
+    """
+    if not isinstance(images, Tensor):
+        raise TypeError(f"images 应为 torch.Tensor，收到 {type(images).__name__}")
+    if images.dim() != 4:
+        raise ValueError(f"images 应为 4 维张量 (批量, 通道, 高, 宽)，收到 {images.dim()} 维，形状 {tuple(images.shape)}")
+    if not images.is_floating_point():
+        raise ValueError(f"图像应为浮点张量（例如取值在 [0, 1] 的 float32），收到 dtype={images.dtype}；"
+                         f"uint8 图像请先除以 255")
+    n, ch, height, width = images.shape
+    layout = crop_layout(height, width, n_crops, crop_size)
+    c = crop_size
+    unmirrored = layout if n_crops == 1 else layout[: n_crops // 2]
+    out = images.new_empty((n, len(unmirrored), ch, c, c))
+    resized = {}
+    for s in dict.fromkeys(k.scale for k in unmirrored):
+        size = resized_size(height, width, s)
+        resized[s] = _resize(images, size)
+    wholes: dict[int, list[Crop]] = {}
+    for k in unmirrored:
+        x0, y0, size = k.box
+        region = resized[k.scale][:, :, y0:y0 + size, x0:x0 + size]
+        if k.position == "whole":
+            wholes.setdefault(k.scale, []).append(k)
+        else:
+            out[:, k.index] = region
+    for s, ks in wholes.items():  # the three squares of one scale: one resize call
+        squares = torch.stack([resized[s][:, :, k.box[1]:k.box[1] + s, k.box[0]:k.box[0] + s]
+                               for k in ks], 1)
+        small = _resize(squares.reshape(n * len(ks), ch, s, s), (c, c)).reshape(n, len(ks), ch, c, c)
+        out[:, [k.index for k in ks]] = small
+    if n_crops == 1:
+        return out
+    return torch.cat([out, out.flip(-1)], 1)
+
+
+def _resize(x: Tensor, size: tuple[int, int]) -> Tensor:
+    if tuple(x.shape[-2:]) == tuple(size):
+        return x
+    return F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
+
+
+def _as_tensor(image) -> Tensor:
+    if isinstance(image, Tensor):
+        if not image.is_floating_point():
+            raise ValueError(f"图像应为浮点张量（例如取值在 [0, 1] 的 float32），收到 dtype={image.dtype}；"
+                             f"uint8 图像请先除以 255")
+        return image
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - pillow is a dependency
+        Image = None
+    if Image is not None and isinstance(image, Image.Image):
+        from torchvision.transforms.functional import pil_to_tensor
+        return pil_to_tensor(image).float().div_(255)
+    raise TypeError(f"image 应为 (通道, 高, 宽) 浮点张量或 PIL 图像，收到 {type(image).__name__}")
+
+
+# --------------------------------------------------------------------------- classifiers
+
+def classifier_logits(model: nn.Module, x: Tensor, heads: str = "main") -> list[Tensor]:
+    """The logits of a model's classifiers on a batch, in eval mode (no dropout).
+
+    ``heads="main"``: ``[logits]``. ``heads="all"``: ``[logits, aux1, aux2]`` — a GoogLeNet
+    only returns its auxiliary logits in training mode (with dropout on), so here the
+    auxiliary heads are run on the 4a/4d outputs of the same eval-mode pass via forward hooks.
+    The model's training mode is restored afterwards.
+    """
+    _check_choice("heads", heads, HEADS)
+    was_training = model.training
+    model.eval()
+    try:
+        if heads == "main":
+            return [model(x)]
+        aux1, aux2 = getattr(model, "aux1", None), getattr(model, "aux2", None)
+        if aux1 is None or aux2 is None:
+            raise ValueError(f"heads='all' 需要带辅助分类器的 GoogLeNet（aux_logits=True），"
+                             f"收到的 {type(model).__name__} 没有 aux1/aux2")
+        found: dict[str, Tensor] = {}
+        names = paper.AUX.attached_to
+        hooks = [getattr(model, name).register_forward_hook(
+            lambda mod, inp, out, name=name: found.__setitem__(name, out)) for name in names]
+        try:
+            logits = model(x)
+        finally:
+            for h in hooks:
+                h.remove()
+        return [logits, aux1(found[names[0]]), aux2(found[names[1]])]
+    finally:
+        model.train(was_training)
+
+
+def topk_error(probs: Tensor, labels: Tensor, k: int) -> float:
+    """Fraction of rows whose label is not among the ``k`` highest scores (top-k error)."""
+    if probs.dim() != 2:
+        raise ValueError(f"probs 应为 (图像数, 类别数) 的 2 维张量，收到形状 {tuple(probs.shape)}")
+    labels = torch.as_tensor(labels)
+    if labels.shape != probs.shape[:1]:
+        raise ValueError(f"labels 应有 {probs.shape[0]} 个元素（每张图像一个），收到形状 {tuple(labels.shape)}")
+    if not 1 <= k <= probs.shape[1]:
+        raise ValueError(f"k 应在 1 到类别数 {probs.shape[1]} 之间，收到 {k}")
+    if probs.shape[0] == 0:
+        raise ValueError("没有图像：无法计算错误率")
+    top = probs.topk(k, dim=1).indices
+    hit = (top == labels.view(-1, 1).to(top.device)).any(dim=1)
+    return 1.0 - hit.float().mean().item()
+
+
+def combine(crop_probs: Tensor, reduce: str = "mean") -> Tensor:
+    """§7's rule: ``(classifiers, images, crops, classes)`` probabilities → ``(images, classes)``.
+
+    ``reduce="mean"`` averages over crops; ``"max"`` max-pools over crops (the rejected
+    alternative). Either way the classifiers are then averaged.
+    """
+    _check_choice("reduce", reduce, REDUCTIONS)
+    if crop_probs.dim() != 4:
+        raise ValueError(f"crop_probs 应为 (分类器, 图像, 裁剪, 类别) 的 4 维张量，收到形状 {tuple(crop_probs.shape)}")
+    per_classifier = crop_probs.mean(2) if reduce == "mean" else crop_probs.amax(2)
+    return per_classifier.mean(0)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+@dataclass
+class EvalResult:
+    """What ``evaluate`` measured. Errors are fractions (0.1 = 10 %)."""
+
+    n_models: int
+    n_crops: int
+    crop_size: int
+    heads: str
+    reduce: str
+    n_images: int
+    n_classifiers: int
+    top1_error: float
+    top5_error: float
+    seconds: float
+    probs: Tensor | None = None  # (images, classes), combined as §7 says; if asked for
+    labels: Tensor | None = None
+
+    @property
+    def cost(self) -> int:
+        """Table 3's "cost": forward passes per image, models × crops."""
+        return self.n_models * self.n_crops
+
+    @property
+    def crops_per_second(self) -> float:
+        return self.n_images * self.n_crops * self.n_models / self.seconds if self.seconds else float("inf")
+
+
+def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.crop_size, *,
+             chunk_size: int = 256, heads: str = "main", reduce: str = "mean",
+             preprocess: Callable[[Tensor], Tensor] | None = None,
+             return_probs: bool = False, limit: int | None = None) -> EvalResult:
+    """Evaluate one model or several (an ensemble) with the ``n_crops`` views of every image.
+
+    Args:
+        models: an ``nn.Module`` or a sequence of them; run in eval mode, no gradients.
+        dataset: ``(images, labels)`` tensors ``(N, C, H, W)`` and ``(N,)``, or any sequence /
+            iterable of ``(image, label)`` pairs with images ``(C, H, W)`` (sizes may differ).
+        n_crops: 1, 10 or 144 (see the module docstring).
+        crop_size: side of every view, the models' input size.
+        chunk_size: crops per forward pass. Views are produced image group by image group and
+            re-cut into chunks, so memory holds at most about ``chunk_size + n_crops`` crops.
+        heads: ``"main"`` or ``"all"`` (main and both auxiliary heads of each model).
+        reduce: ``"mean"`` (§7) or ``"max"`` over crops; classifiers are always averaged.
+        preprocess: applied to every chunk of crops before the models (e.g. normalisation).
+        return_probs: keep the combined per-image probabilities and the labels.
+        limit: evaluate only the first ``limit`` images.
+    """
+    models = _as_models(models)
+    _check_n_crops(n_crops)
+    scales(crop_size) if n_crops > 1 else _check_crop_size(crop_size)
+    _check_choice("heads", heads, HEADS)
+    _check_choice("reduce", reduce, REDUCTIONS)
+    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
+        raise ValueError(f"chunk_size 应为正整数（每次前向计算的裁剪数），收到 {chunk_size!r}")
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit 应为正整数或 None，收到 {limit!r}")
+
+    group = max(1, chunk_size // n_crops)  # images whose views are made together
+    start = time.perf_counter()
+    labels: list[Tensor] = []
+    combined: list[Tensor] = []
+    pending: list[Tensor] = []  # (classifiers, crops, classes) of images not yet complete
+    n_pending = 0
+
+    def run_chunk(crops: Tensor) -> None:
+        nonlocal n_pending
+        if preprocess is not None:
+            crops = preprocess(crops)
+        probs = torch.stack([logits.float().softmax(1) for m in models
+                             for logits in classifier_logits(m, crops, heads)])
+        pending.append(probs)
+        n_pending += probs.shape[1]
+        done = n_pending // n_crops
+        if done:
+            allp = torch.cat(pending, 1)
+            head, tail = allp[:, :done * n_crops], allp[:, done * n_crops:]
+            combined.append(combine(head.reshape(head.shape[0], done, n_crops, -1), reduce))
+            pending[:] = [tail] if tail.shape[1] else []
+            n_pending = tail.shape[1]
+
+    with torch.inference_mode():
+        buffer: list[Tensor] = []
+        n_buffer = 0
+        for images, ys in _image_groups(dataset, group, limit):
+            labels.append(ys)
+            crops = batch_views(images, n_crops, crop_size)
+            buffer.append(crops.reshape(-1, *crops.shape[2:]))
+            n_buffer += buffer[-1].shape[0]
+            if n_buffer >= chunk_size:
+                allc = torch.cat(buffer)
+                k = 0
+                while allc.shape[0] - k >= chunk_size:
+                    run_chunk(allc[k:k + chunk_size])
+                    k += chunk_size
+                buffer = [allc[k:]] if k < allc.shape[0] else []
+                n_buffer = allc.shape[0] - k
+        if n_buffer:
+            run_chunk(torch.cat(buffer))
+    seconds = time.perf_counter() - start
+    if not labels:
+        raise ValueError("数据集是空的：没有可评估的图像")
+    assert n_pending == 0
+    probs = torch.cat(combined)
+    y = torch.cat(labels)
+    n_classes = probs.shape[1]
+    return EvalResult(
+        n_models=len(models), n_crops=n_crops, crop_size=crop_size, heads=heads, reduce=reduce,
+        n_images=probs.shape[0], n_classifiers=len(models) * (3 if heads == "all" else 1),
+        top1_error=topk_error(probs, y, 1), top5_error=topk_error(probs, y, min(5, n_classes)),
+        seconds=seconds, probs=probs if return_probs else None, labels=y if return_probs else None)
+
+
+def _image_groups(dataset, group: int, limit: int | None) -> Iterator[tuple[Tensor, Tensor]]:
+    """Batches of at most ``group`` equally sized images with their labels, in dataset order."""
+    if isinstance(dataset, (tuple, list)) and len(dataset) == 2 and isinstance(dataset[0], Tensor) \
+            and dataset[0].dim() == 4:
+        images, labels = dataset
+        labels = torch.as_tensor(labels)
+        if labels.shape != images.shape[:1]:
+            raise ValueError(f"labels 应有 {images.shape[0]} 个元素，收到形状 {tuple(labels.shape)}")
+        n = images.shape[0] if limit is None else min(limit, images.shape[0])
+        for i in range(0, n, group):
+            j = min(i + group, n)
+            yield images[i:j], labels[i:j]
+        return
+    batch: list[Tensor] = []
+    ys: list[int] = []
+    for count, item in enumerate(_iterate(dataset)):
+        if limit is not None and count >= limit:
+            break
+        try:
+            image, label = item
+        except (TypeError, ValueError):
+            raise ValueError(f"数据集的每一项应为 (图像, 标签) 二元组，第 {count} 项是 {type(item).__name__}") from None
+        image = _as_tensor(image)
+        if image.dim() != 3:
+            raise ValueError(f"第 {count} 张图像应为 (通道, 高, 宽) 3 维张量，收到形状 {tuple(image.shape)}")
+        if batch and (image.shape != batch[0].shape or len(batch) == group):
+            yield torch.stack(batch), torch.tensor(ys)
+            batch, ys = [], []
+        batch.append(image)
+        ys.append(int(label))
+    if batch:
+        yield torch.stack(batch), torch.tensor(ys)
+
+
+def _iterate(dataset) -> Iterable:
+    if hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__"):
+        return (dataset[i] for i in range(len(dataset)))
+    return dataset
+
+
+def _as_models(models) -> list[nn.Module]:
+    if isinstance(models, nn.Module):
+        return [models]
+    if isinstance(models, Sequence) and models and all(isinstance(m, nn.Module) for m in models):
+        return list(models)
+    raise TypeError(f"models 应为一个 nn.Module 或非空的 nn.Module 列表，收到 {type(models).__name__}")
+
+
+# --------------------------------------------------------------------------- checks
+
+def _check_n_crops(n_crops) -> None:
+    if n_crops not in N_CROPS or isinstance(n_crops, bool):
+        raise ValueError(f"n_crops 应为 {'、'.join(map(str, N_CROPS))} 之一，收到 {n_crops!r}")
+
+
+def _check_crop_size(crop_size) -> None:
+    if not isinstance(crop_size, int) or isinstance(crop_size, bool) or crop_size < 1:
+        raise ValueError(f"crop_size 应为正整数（裁剪的边长，像素），收到 {crop_size!r}")
+
+
+def _check_choice(name: str, value, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} 应为 {' 或 '.join(map(repr, choices))}，收到 {value!r}")
+
+
+def _check_image_size(height: int, width: int, n_crops: int, crop_size: int) -> None:
+    need = min_image_side(n_crops, crop_size)
+    if min(height, width) < need:
+        raise ValueError(f"图像 {height}×{width} 太小：{n_crops} 个裁剪（边长 {crop_size}）的方案要求短边至少 "
+                         f"{need} 像素，否则相邻的角上裁剪在原图上相距不到 1 个像素")

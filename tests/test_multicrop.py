@@ -1,0 +1,441 @@
+"""Multi-crop evaluation (§7): every view's geometry, the averaging rules, chunking, errors.
+
+The geometry tests use images whose pixels encode their own coordinates (channel 0 = x,
+channel 1 = y), so a view's pixel values say where in the original image it came from; the
+expected positions are worked out here from §7's wording, independently of the module.
+"""
+
+import itertools
+
+import pytest
+import torch
+import torchvision.transforms.v2.functional as TF
+from PIL import Image
+from torch import nn
+
+from googlenet import GoogLeNet, paper
+from googlenet import multicrop as mc
+
+
+def coordinate_image(height, width):
+    """(2, H, W): channel 0 holds each pixel's x, channel 1 its y (pixel centres)."""
+    y, x = torch.meshgrid(torch.arange(height, dtype=torch.float32),
+                          torch.arange(width, dtype=torch.float32), indexing="ij")
+    return torch.stack([x, y])
+
+
+def short_side_resize(height, width, s):
+    """Size after resizing the shorter side to s (torchvision's rule: long side truncated)."""
+    if width <= height:
+        return int(s * height / width), s
+    return s, int(s * width / height)
+
+
+def centre(margin):
+    return int(round(margin / 2))
+
+
+def expected_source(x0, y0, size, crop, fx, fy):
+    """Source coordinates (x, y) of every pixel of the crop×crop view of the size×size region at
+    (x0, y0) of the resized image (size > crop only for the whole square: resized again)."""
+    j = torch.arange(crop, dtype=torch.float64)
+    r = (j + 0.5) * size / crop - 0.5  # position inside the region, resized pixels
+    sx = ((x0 + r) + 0.5) / fx - 0.5
+    sy = ((y0 + r) + 0.5) / fy - 0.5
+    return sx.view(1, -1).expand(crop, crop), sy.view(-1, 1).expand(crop, crop)
+
+
+def paper_144_regions(height, width, crop):
+    """The 72 unmirrored views as §7 words them: (scale, square, view) → region in resized image."""
+    out = []
+    for s in mc.scales(crop):
+        h, w = short_side_resize(height, width, s)
+        if w >= h:
+            squares = [(0, 0), (centre(w - s), 0), (w - s, 0)]  # left, centre, right
+        else:
+            squares = [(0, 0), (0, centre(h - s)), (0, h - s)]  # top, centre, bottom
+        m = s - crop
+        for qx, qy in squares:
+            for dx, dy in [(0, 0), (m, 0), (0, m), (m, m), (centre(m), centre(m))]:
+                out.append((qx + dx, qy + dy, crop, (h, w)))
+            out.append((qx, qy, s, (h, w)))  # the whole square, resized to crop×crop
+    return out
+
+
+def paper_10_regions(height, width, crop):
+    s = mc.scales(crop)[0]
+    h, w = short_side_resize(height, width, s)
+    qx, qy, m = centre(w - s), centre(h - s), s - crop
+    return [(qx + dx, qy + dy, crop, (h, w))
+            for dx, dy in [(0, 0), (m, 0), (0, m), (m, m), (centre(m), centre(m))]]
+
+
+def check_view(view, region, height, width, crop, mirrored):
+    x0, y0, size, (h, w) = region
+    fx, fy = w / width, h / height
+    sx, sy = expected_source(x0, y0, size, crop, fx, fy)
+    if mirrored:
+        sx = sx.flip(-1)
+    # Resampling filters clamp at the image border; compare where they see only the interior.
+    # Support in source pixels: 1/f for the first resize, size/crop/f more for the second.
+    margin = 2 + 1 / min(fx, fy) * (1 + size / crop)
+    inside = (sx > margin) & (sx < width - 1 - margin) & (sy > margin) & (sy < height - 1 - margin)
+    assert inside.float().mean() > 0.3  # the check must look at most of the view
+    # Antialiased downsampling is not exactly linear on a ramp (its sampled triangle weights
+    # are renormalised), so allow a quarter of a resized pixel: a view one pixel off misses by 4×.
+    tol = 0.25 / min(fx, fy)
+    for channel, expected in ((0, sx), (1, sy)):
+        miss = torch.where(inside, (view[channel].double() - expected).abs(), 0.0).max().item()
+        assert miss < tol, f"坐标通道 {channel} 偏离 {miss:.3f} 像素（允许 {tol:.3f}），区域 {region}"
+
+
+SHAPES = {"landscape": (45, 70), "portrait": (70, 45), "square": (50, 50),
+          "large landscape": (300, 457)}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("crop", [32, 64])
+def test_144_views_are_the_papers(shape, crop):
+    h, w = SHAPES[shape]
+    v = mc.views(coordinate_image(h, w), 144, crop)
+    assert v.shape == (144, 2, crop, crop)
+    regions = paper_144_regions(h, w, crop)
+    assert len(regions) == 72 == paper.TESTING.crops_per_image // 2
+    for i, region in enumerate(regions):
+        check_view(v[i], region, h, w, crop, mirrored=False)
+        check_view(v[72 + i], region, h, w, crop, mirrored=True)
+        torch.testing.assert_close(v[72 + i], v[i].flip(-1), atol=0, rtol=0)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_10_views_are_krizhevskys(shape):
+    h, w = SHAPES[shape]
+    crop = 32
+    v = mc.views(coordinate_image(h, w), 10, crop)
+    assert v.shape == (10, 2, crop, crop)
+    for i, region in enumerate(paper_10_regions(h, w, crop)):
+        check_view(v[i], region, h, w, crop, mirrored=False)
+        check_view(v[5 + i], region, h, w, crop, mirrored=True)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_1_view_is_the_centre_crop(shape):
+    h, w = SHAPES[shape]
+    v = mc.views(coordinate_image(h, w), 1, 32)
+    s = mc.scales(32)[0]
+    rh, rw = short_side_resize(h, w, s)
+    check_view(v[0], (centre(rw - 32), centre(rh - 32), 32, (rh, rw)), h, w, 32, mirrored=False)
+
+
+def test_portrait_squares_run_top_to_bottom_and_landscape_left_to_right():
+    # The centre pixel of each square's "whole" view: x grows across a landscape image,
+    # y down a portrait one, and the other coordinate stays at the middle.
+    for (h, w), moving in [((45, 70), 0), ((70, 45), 1)]:
+        v = mc.views(coordinate_image(h, w), 144, 32)
+        for scale in range(4):
+            centres = [v[scale * 18 + q * 6 + 5, :, 16, 16] for q in range(3)]
+            along = [c[moving].item() for c in centres]
+            across = [c[1 - moving].item() for c in centres]
+            assert along[0] < along[1] < along[2]
+            assert max(across) - min(across) < 0.6
+
+
+def test_whole_square_view_spans_the_square():
+    h, w = 45, 70
+    v = mc.views(coordinate_image(h, w), 144, 32)
+    left_whole, right_whole = v[5], v[17]
+    # at scale 37 (37×57) the left square covers source x in [0, 45), the right one [24.6, 70)
+    assert left_whole[0].min() < 1.5 and 43 < left_whole[0].max() < 45
+    assert 24.5 < right_whole[0].min() < 26 and right_whole[0].max() > 68
+    assert left_whole[1].min() < 1.5 and left_whole[1].max() > 43  # the whole height
+
+
+def test_scales_keep_the_papers_proportions():
+    assert mc.scales(224) == paper.TESTING.scales
+    assert mc.scales(64) == (73, 82, 91, 101)
+    assert mc.scales(112) == (128, 144, 160, 176)
+
+
+@pytest.mark.parametrize("n", mc.N_CROPS)
+def test_layout_matches_views_and_labels(n):
+    layout = mc.crop_layout(45, 70, n, 32)
+    assert len(layout) == n
+    assert [k.index for k in layout] == list(range(n))
+    if n > 1:
+        half = n // 2
+        assert not any(k.mirrored for k in layout[:half]) and all(k.mirrored for k in layout[half:])
+    if n == 144:
+        assert [k.position for k in layout[:6]] == list(mc.POSITIONS)
+        assert [k.square for k in layout[:18:6]] == ["left", "centre", "right"]
+        assert [k.scale for k in layout[:72:18]] == list(mc.scales(32))
+        assert layout[98].label() == "尺度 41 · 中正方形 · 左下角 · 镜像"  # 98 - 72 = 26 = 1·18 + 1·6 + 2
+        assert mc.crop_layout(70, 45, 144, 32)[6].label() == "尺度 37 · 中正方形 · 左上角"
+        assert mc.crop_layout(70, 45, 144, 32)[12].square == "bottom"
+
+
+# ---- independent check against torchvision's own transforms
+
+def _tv_resize(img, size):
+    return TF.resize(img, size, interpolation=TF.InterpolationMode.BILINEAR, antialias=True)
+
+
+@pytest.mark.parametrize("shape", [(45, 70), (70, 45), (301, 457)])
+def test_views_equal_torchvision_transforms(shape):
+    torch.manual_seed(0)
+    img = torch.rand(3, *shape)
+    c = 32
+    s0 = mc.scales(c)[0]
+    one = TF.center_crop(_tv_resize(img, [s0]), [c])
+    torch.testing.assert_close(mc.views(img, 1, c)[0], one)
+    square = TF.center_crop(_tv_resize(img, [s0]), [s0])
+    five = torch.stack(TF.five_crop(square, [c]))
+    torch.testing.assert_close(mc.views(img, 10, c), torch.cat([five, five.flip(-1)]))
+    # torchvision's TenCrop crops the mirrored image instead: the same corner views, reordered
+    ten = torch.stack(TF.ten_crop(square, [c]))
+    torch.testing.assert_close(mc.views(img, 10, c)[[5, 6, 7, 8]], ten[[6, 5, 8, 7]])
+    expected = []
+    for s in mc.scales(c):
+        r = _tv_resize(img, [s])
+        h, w = r.shape[-2:]
+        corners = [(0, 0), (centre(w - s), 0), (w - s, 0)] if w >= h else \
+            [(0, 0), (0, centre(h - s)), (0, h - s)]
+        for x0, y0 in corners:
+            sq = TF.crop(r, y0, x0, s, s)
+            expected += list(TF.five_crop(sq, [c])) + [_tv_resize(sq, [c, c])]
+    expected = torch.stack(expected)
+    torch.testing.assert_close(mc.views(img, 144, c), torch.cat([expected, expected.flip(-1)]))
+
+
+def test_pil_image_gives_the_same_views():
+    torch.manual_seed(1)
+    arr = (torch.rand(40, 60, 3) * 255).to(torch.uint8)
+    pil = Image.fromarray(arr.numpy())
+    as_tensor = arr.permute(2, 0, 1).float() / 255
+    torch.testing.assert_close(mc.views(pil, 144, 16), mc.views(as_tensor, 144, 16))
+    gray = Image.fromarray(arr[..., 0].numpy(), mode="L")
+    assert mc.views(gray, 10, 16).shape == (10, 1, 16, 16)
+
+
+def test_batch_views_equal_one_image_at_a_time():
+    torch.manual_seed(2)
+    imgs = torch.rand(3, 1, 28, 28)
+    batch = mc.batch_views(imgs, 144, 64)
+    for i in range(3):
+        torch.testing.assert_close(batch[i], mc.views(imgs[i], 144, 64))
+
+
+# ---- bad input
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: mc.views(torch.rand(3, 7, 100), 144, 224), "7×100 太小.*至少 8 像素"),
+    (lambda: mc.views(torch.rand(3, 100, 7), 10, 224), "100×7 太小"),
+    (lambda: mc.views(torch.rand(1, 28, 28), 144, 64), None),  # fine: 28 ≥ 9
+    (lambda: mc.views(torch.rand(1, 8, 8), 144, 64), "8×8 太小.*至少 9 像素"),
+    (lambda: mc.views(torch.rand(28, 28), 10, 64), "3 维张量.*形状 \\(28, 28\\)"),
+    (lambda: mc.views(torch.rand(2, 1, 28, 28), 10, 64), "3 维张量.*batch_views"),
+    (lambda: mc.views(torch.zeros(1, 28, 28, dtype=torch.uint8), 10, 64), "浮点张量.*uint8"),
+    (lambda: mc.views([[0.0]], 10, 64), "PIL 图像，收到 list"),
+    (lambda: mc.views(torch.rand(1, 28, 28), 5, 64), "n_crops 应为 1、10、144 之一，收到 5"),
+    (lambda: mc.views(torch.rand(1, 28, 28), 144, 3), "crop_size=3 太小"),
+    (lambda: mc.views(torch.rand(1, 28, 28), 1, 0), "crop_size 应为正整数.*收到 0"),
+    (lambda: mc.batch_views(torch.rand(1, 28, 28), 1, 16), "4 维张量"),
+    (lambda: mc.topk_error(torch.rand(4, 3), torch.zeros(4, dtype=torch.long), 5), "k 应在 1 到类别数 3"),
+    (lambda: mc.topk_error(torch.rand(4, 3), torch.zeros(3, dtype=torch.long), 1), "应有 4 个元素"),
+    (lambda: mc.combine(torch.rand(2, 3, 4), "mean"), "4 维张量"),
+    (lambda: mc.combine(torch.rand(1, 2, 3, 4), "median"), "reduce 应为 'mean' 或 'max'，收到 'median'"),
+])
+def test_bad_input_raises_chinese_errors(call, match):
+    if match is None:
+        call()
+        return
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+def test_one_crop_works_on_tiny_images():
+    assert mc.views(torch.rand(1, 2, 3), 1, 16).shape == (1, 1, 16, 16)
+
+
+# ---- classifiers and evaluation
+
+class Toy(nn.Module):
+    """A fast stand-in classifier that sees position and colour (so crops disagree)."""
+
+    def __init__(self, seed, channels=1, classes=7):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.conv = nn.Conv2d(channels, 8, 3, stride=2)
+        self.fc = nn.Linear(8 * 4, classes)
+        self.batches = []
+
+    def forward(self, x):
+        self.batches.append(x.shape[0])
+        x = torch.relu(self.conv(x))
+        return self.fc(nn.functional.adaptive_avg_pool2d(x, 2).flatten(1))
+
+
+@pytest.fixture(scope="module")
+def data():
+    torch.manual_seed(3)
+    return torch.rand(11, 1, 28, 28), torch.randint(0, 7, (11,))
+
+
+def reference_probs(models, images, n, c, reduce="mean"):
+    """§7's rule written out the slow way: image by image, model by model."""
+    out = []
+    with torch.no_grad():
+        for img in images:
+            v = mc.views(img, n, c)
+            per_model = [m(v).softmax(1) for m in models]
+            pooled = [p.mean(0) if reduce == "mean" else p.amax(0) for p in per_model]
+            out.append(torch.stack(pooled).mean(0))
+    return torch.stack(out)
+
+
+@pytest.mark.parametrize("n", mc.N_CROPS)
+@pytest.mark.parametrize("reduce", mc.REDUCTIONS)
+def test_evaluate_averages_as_section_7_says(data, n, reduce):
+    models = [Toy(0), Toy(1)]
+    res = mc.evaluate(models, data, n, 16, chunk_size=50, reduce=reduce, return_probs=True)
+    expected = reference_probs(models, data[0], n, 16, reduce)
+    torch.testing.assert_close(res.probs, expected, atol=1e-6, rtol=1e-5)
+    assert res.n_images == 11 and res.cost == 2 * n and res.n_classifiers == 2
+    assert res.top1_error == pytest.approx(mc.topk_error(expected, data[1], 1))
+    assert res.top5_error == pytest.approx(mc.topk_error(expected, data[1], 5))
+
+
+def test_max_pooling_over_crops_differs_from_averaging(data):
+    m = Toy(0)
+    mean = mc.evaluate(m, data, 144, 16, return_probs=True).probs
+    top = mc.evaluate(m, data, 144, 16, reduce="max", return_probs=True).probs
+    assert not torch.allclose(mean, top, atol=1e-3)
+    torch.testing.assert_close(mean.sum(1), torch.ones(11))  # averaged softmax stays a distribution
+    assert (top.sum(1) > 1).all()  # per-class maxima do not
+
+
+def test_ensemble_is_the_mean_of_its_members(data):
+    a, b, c = Toy(0), Toy(1), Toy(2)
+    probs = [mc.evaluate(m, data, 10, 16, return_probs=True).probs for m in (a, b, c)]
+    ens = mc.evaluate([a, b, c], data, 10, 16, return_probs=True).probs
+    torch.testing.assert_close(ens, sum(probs) / 3)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 144, 145, 10_000])
+def test_chunked_equals_unchunked(data, chunk):
+    m = Toy(0)
+    whole = mc.evaluate(m, data, 144, 16, chunk_size=100_000, return_probs=True)
+    m.batches.clear()
+    part = mc.evaluate(m, data, 144, 16, chunk_size=chunk, return_probs=True)
+    torch.testing.assert_close(part.probs, whole.probs, atol=1e-6, rtol=1e-5)
+    assert max(m.batches) <= chunk  # memory bound: no forward pass sees more than a chunk
+    assert all(b == chunk for b in m.batches[:-1])  # and chunks are full, not ragged per image
+    assert sum(m.batches) == 11 * 144
+
+
+def test_dataset_forms_agree(data):
+    m = Toy(0)
+    images, labels = data
+    as_tensors = mc.evaluate(m, data, 10, 16, return_probs=True)
+    as_pairs = mc.evaluate(m, list(zip(images, labels.tolist())), 10, 16, return_probs=True)
+    torch.testing.assert_close(as_pairs.probs, as_tensors.probs)
+    assert torch.equal(as_pairs.labels, labels)
+    first = mc.evaluate(m, data, 10, 16, limit=4, return_probs=True)
+    assert first.n_images == 4
+    torch.testing.assert_close(first.probs, as_tensors.probs[:4])
+
+
+def test_images_of_different_sizes(data):
+    m = Toy(0)
+    torch.manual_seed(4)
+    items = [(torch.rand(1, h, w), i % 7) for i, (h, w) in enumerate([(28, 28), (28, 28), (30, 50), (50, 30)])]
+    res = mc.evaluate(m, items, 144, 16, chunk_size=100, return_probs=True)
+    torch.testing.assert_close(res.probs, reference_probs([m], [x for x, _ in items], 144, 16))
+
+
+def test_preprocess_is_applied_to_every_chunk(data):
+    m = Toy(0)
+    res = mc.evaluate(m, data, 10, 16, chunk_size=30, preprocess=lambda x: (x - 0.5) / 0.25, return_probs=True)
+    shifted = mc.evaluate(m, ((data[0] - 0.5) / 0.25, data[1]), 10, 16, return_probs=True)
+    torch.testing.assert_close(res.probs, shifted.probs, atol=1e-5, rtol=1e-5)
+
+
+def test_topk_error_counts_misses():
+    probs = torch.tensor([[0.5, 0.3, 0.2], [0.1, 0.2, 0.7], [0.6, 0.3, 0.1], [0.2, 0.5, 0.3]])
+    labels = torch.tensor([0, 0, 1, 2])
+    assert mc.topk_error(probs, labels, 1) == pytest.approx(3 / 4)
+    assert mc.topk_error(probs, labels, 2) == pytest.approx(1 / 4)
+    assert mc.topk_error(probs, labels, 3) == 0.0
+
+
+@pytest.fixture(scope="module")
+def small_googlenet():
+    torch.manual_seed(5)
+    return GoogLeNet(num_classes=5, in_channels=1, dropout=0.0, aux_dropout=0.0)
+
+
+def test_all_heads_in_eval_mode_are_the_training_heads_without_dropout(small_googlenet):
+    model = small_googlenet
+    x = torch.rand(3, 1, 64, 64)
+    model.train()
+    with torch.no_grad():
+        trained = model(x)  # GoogLeNetOutputs: dropout is 0, the paper variant has no BN
+        heads = mc.classifier_logits(model, x, "all")
+    assert model.training  # mode restored
+    assert len(heads) == 3
+    for got, want in zip(heads, trained):
+        torch.testing.assert_close(got, want)
+    assert not model.inception4a._forward_hooks and not model.inception4d._forward_hooks
+
+
+def test_all_heads_evaluation_averages_three_classifiers(small_googlenet):
+    model = small_googlenet
+    torch.manual_seed(6)
+    images, labels = torch.rand(2, 1, 20, 20), torch.tensor([0, 1])
+    res = mc.evaluate(model, (images, labels), 10, 64, heads="all", chunk_size=8, return_probs=True)
+    assert res.n_classifiers == 3
+    with torch.no_grad():
+        expected = torch.stack([
+            torch.stack([h.softmax(1).mean(0) for h in mc.classifier_logits(model, mc.views(img, 10, 64), "all")]).mean(0)
+            for img in images])
+    torch.testing.assert_close(res.probs, expected, atol=1e-6, rtol=1e-5)
+    main = mc.evaluate(model, (images, labels), 10, 64, return_probs=True).probs
+    assert not torch.allclose(main, res.probs)
+
+
+def test_all_heads_need_aux_heads():
+    model = GoogLeNet(num_classes=5, in_channels=1, aux_logits=False)
+    with pytest.raises(ValueError, match="aux_logits=True"):
+        mc.classifier_logits(model, torch.rand(1, 1, 64, 64), "all")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(heads="aux"), "heads 应为 'main' 或 'all'"),
+    (dict(reduce="median"), "reduce 应为"),
+    (dict(chunk_size=0), "chunk_size 应为正整数"),
+    (dict(n_crops=12), "n_crops 应为"),
+    (dict(limit=0), "limit 应为正整数"),
+])
+def test_evaluate_rejects_bad_options(data, kwargs, match):
+    args = dict(n_crops=10, crop_size=16) | kwargs
+    with pytest.raises(ValueError, match=match):
+        mc.evaluate(Toy(0), data, **args)
+
+
+def test_evaluate_rejects_bad_models_and_datasets(data):
+    with pytest.raises(TypeError, match="models 应为"):
+        mc.evaluate([], data, 1, 16)
+    with pytest.raises(ValueError, match="数据集是空的"):
+        mc.evaluate(Toy(0), [], 1, 16)
+    with pytest.raises(ValueError, match="二元组"):
+        mc.evaluate(Toy(0), [torch.rand(1, 28, 28)], 1, 16)
+    with pytest.raises(ValueError, match="应有 11 个元素"):
+        mc.evaluate(Toy(0), (data[0], data[1][:3]), 1, 16)
+
+
+def test_views_of_every_scheme_are_distinct_at_the_minimum_size():
+    # At min_image_side the corner crops of the smallest scale differ (they are the point).
+    for crop in (16, 64, 224):
+        side = mc.min_image_side(144, crop)
+        v = mc.views(coordinate_image(side, side), 144, crop)
+        for a, b in itertools.combinations(range(4), 2):
+            assert not torch.allclose(v[a], v[b])
