@@ -1,0 +1,97 @@
+"""A 1×1 reduction seen as a projection: how much of a feature map survives 192 → k channels?
+
+Every pixel of a C-channel feature map is a C-dimensional vector, and a 1×1 convolution to
+k channels maps each of them linearly to k dimensions. Among all such linear maps, principal
+component analysis (PCA) gives the one that keeps the most variance (the best k-dimensional
+"embedding" of §4 in the least-squares sense); a random 1×1 convolution is the untrained
+baseline. `pca_reduction` returns the PCA projection as a real ``nn.Conv2d`` so that the
+notebook can apply it like any other layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+
+def _pixels(features: Tensor) -> Tensor:
+    """(C, H, W) or (N, C, H, W) → (pixels, C) in float64."""
+    if not isinstance(features, Tensor) or features.dim() not in (3, 4):
+        shape = tuple(features.shape) if isinstance(features, Tensor) else type(features).__name__
+        raise ValueError(f"features 应为 (C, H, W) 或 (N, C, H, W) 的特征图张量，收到 {shape}")
+    x = features if features.dim() == 4 else features.unsqueeze(0)
+    return x.detach().double().permute(0, 2, 3, 1).reshape(-1, x.shape[1])
+
+
+@dataclass(frozen=True)
+class ChannelPCA:
+    mean: Tensor  # (C,)
+    components: Tensor  # (C, C): row i is the i-th principal direction
+    variances: Tensor  # (C,), descending
+
+    def variance_kept(self, k: int) -> float:
+        """Fraction of the total variance in the first ``k`` principal directions."""
+        _check_k(k, len(self.variances))
+        return float(self.variances[:k].sum() / self.variances.sum())
+
+    def dimensions_for(self, fraction: float) -> int:
+        """The smallest k whose projection keeps at least ``fraction`` of the variance."""
+        if not 0 < fraction <= 1:
+            raise ValueError(f"fraction 应在 (0, 1] 之间，收到 {fraction!r}")
+        cumulative = self.variances.cumsum(0) / self.variances.sum()
+        # tolerance: a fraction of exactly 1 must be reachable despite float rounding
+        return int((cumulative < fraction - 1e-12).sum()) + 1
+
+
+def channel_pca(features: Tensor) -> ChannelPCA:
+    """PCA of the per-pixel channel vectors of ``features``."""
+    x = _pixels(features)
+    if x.shape[0] < 2:
+        raise ValueError("至少需要 2 个像素位置才能估计协方差")
+    mean = x.mean(0)
+    cov = (x - mean).T @ (x - mean) / (x.shape[0] - 1)
+    variances, vectors = torch.linalg.eigh(cov)  # ascending
+    order = variances.argsort(descending=True)
+    return ChannelPCA(mean, vectors[:, order].T.contiguous(), variances[order].clamp_min(0))
+
+
+def pca_reduction(pca: ChannelPCA, k: int) -> tuple[nn.Conv2d, nn.Conv2d]:
+    """The best k-channel 1×1 reduction and its inverse, as two 1×1 convolutions.
+
+    reduce: y = P (x − mean) with P the first k principal directions (k×C);
+    expand: x̂ = Pᵀ y + mean, the least-squares reconstruction of the C channels.
+    """
+    c = len(pca.mean)
+    _check_k(k, c)
+    p = pca.components[:k].float()
+    mean = pca.mean.float()
+    reduce, expand = nn.Conv2d(c, k, 1), nn.Conv2d(k, c, 1)
+    with torch.no_grad():
+        reduce.weight.copy_(p.view(k, c, 1, 1))
+        reduce.bias.copy_(-p @ mean)
+        expand.weight.copy_(p.T.reshape(c, k, 1, 1))
+        expand.bias.copy_(mean)
+    return reduce, expand
+
+
+def random_reduction_variance_kept(features: Tensor, k: int, seed: int = 0) -> float:
+    """Variance kept by a random 1×1 reduction to ``k`` channels, reconstructed at its best.
+
+    The random projection R (k×C, Gaussian) is followed by the least-squares linear map back
+    to C channels, so this is the most any decoder could recover from what R keeps.
+    """
+    x = _pixels(features)
+    x = x - x.mean(0)
+    _check_k(k, x.shape[1])
+    r = torch.randn(k, x.shape[1], generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    z = x @ r.T
+    decoder = torch.linalg.lstsq(z, x).solution  # (k, C)
+    residual = x - z @ decoder
+    return float(1 - residual.pow(2).sum() / x.pow(2).sum())
+
+
+def _check_k(k, channels: int) -> None:
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= channels:
+        raise ValueError(f"k 应为 1 到 {channels} 之间的整数（降维后的通道数），收到 {k!r}")

@@ -1,0 +1,165 @@
+"""§3's two arguments about computation, measured.
+
+* Widening: "if two convolutional layers are chained, any uniform increase in the number of
+  their filters results in a quadratic increase of computation" (`widening_costs`).
+* Sparsity: "Even if the number of arithmetic operations is reduced by 100×, the overhead of
+  lookups and cache misses is so dominant that switching to sparse matrices would not pay
+  off" (`time_matmul`: torch's sparse CSR/COO products against the dense product, on the
+  machine that runs it, as the fraction of non-zero weights falls).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import torch
+from torch import nn
+
+from .cost import layer_costs
+
+# Shape of the timed product W (rows×inner, sparse) @ X (inner×cols, dense): a 1×1
+# convolution from 1024 to 1024 channels on a 28×28 map, written as a matrix product.
+ROWS, INNER, COLS = 1024, 1024, 28 * 28
+DENSITIES = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)
+
+
+@dataclass(frozen=True)
+class ChainCost:
+    """Multiply-adds of two chained convolutions with ``c1`` and ``c2`` filters."""
+
+    c1: int
+    c2: int
+    first: int  # in_channels → c1: linear in c1
+    second: int  # c1 → c2: proportional to c1·c2, hence quadratic when both grow
+
+    @property
+    def width(self) -> int:
+        return self.c1
+
+    @property
+    def total(self) -> int:
+        return self.first + self.second
+
+
+def chained_convs(c1: int, c2: int | None = None, in_channels: int = 64, kernel: int = 3) -> nn.Sequential:
+    """Two k×k convolutions (stride 1, "same" padding) with ``c1`` and ``c2`` (default c1) filters."""
+    c2 = c1 if c2 is None else c2
+    for name, v in (("c1", c1), ("c2", c2), ("in_channels", in_channels), ("kernel", kernel)):
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"{name} 应为正整数，收到 {v!r}")
+    return nn.Sequential(nn.Conv2d(in_channels, c1, kernel, padding=kernel // 2), nn.ReLU(),
+                         nn.Conv2d(c1, c2, kernel, padding=kernel // 2), nn.ReLU())
+
+
+def chain_cost(c1: int, c2: int | None = None, in_channels: int = 64, size: int = 28,
+               kernel: int = 3) -> ChainCost:
+    """Cost of `chained_convs` on a ``size``×``size`` map, by `googlenet.cost.layer_costs`.
+
+    The layers are built on PyTorch's "meta" device: shapes only, no memory, no arithmetic,
+    so even very wide layers cost nothing to count.
+    """
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(f"size 应为正整数（特征图边长），收到 {size!r}")
+    with torch.device("meta"):
+        convs = chained_convs(c1, c2, in_channels, kernel)
+    first, second = layer_costs(convs, (in_channels, size, size))
+    return ChainCost(c1, convs[2].out_channels, first.multiply_adds, second.multiply_adds)
+
+
+def widening_costs(widths: Sequence[int], in_channels: int = 64, size: int = 28,
+                   kernel: int = 3) -> list[ChainCost]:
+    """`chain_cost` with both layers ``width`` wide, for each width: §3's uniform widening."""
+    return [chain_cost(width, width, in_channels, size, kernel) for width in widths]
+
+
+@dataclass(frozen=True)
+class SparseTiming:
+    """One density: best-of-``repeats`` seconds for the same product in three formats."""
+
+    density: float  # requested fraction of non-zero weights
+    nnz: int  # non-zeros actually drawn
+    cols: int
+    dense_s: float
+    csr_s: float
+    coo_s: float
+
+    @property
+    def useful_multiply_adds(self) -> int:
+        """Multiply-adds that involve a non-zero weight: all a sparse product must do."""
+        return self.nnz * self.cols
+
+    @property
+    def op_reduction(self) -> float:
+        """How many times fewer multiply-adds than the dense product (1 / density)."""
+        return ROWS * INNER / self.nnz if self.nnz else float("inf")
+
+    @property
+    def csr_speedup(self) -> float:
+        """Dense time / CSR time: above 1, sparse pays off."""
+        return self.dense_s / self.csr_s
+
+    @property
+    def coo_speedup(self) -> float:
+        return self.dense_s / self.coo_s
+
+
+def _best_time(fn: Callable[[], object], repeats: int) -> float:
+    fn()  # warm-up: first calls allocate and pick kernels
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def time_matmul(densities: Sequence[float] = DENSITIES, repeats: int = 5, seed: int = 0,
+                shape: tuple[int, int, int] = (ROWS, INNER, COLS)) -> list[SparseTiming]:
+    """Time W @ X with W dense, CSR and COO, for each density of W's non-zeros.
+
+    Non-zeros are placed uniformly at random (unstructured sparsity, the case §3 discusses).
+    The dense product always does rows·inner·cols multiply-adds, zeros included.
+    """
+    if not densities or any(not (0 < d <= 1) for d in densities):
+        raise ValueError(f"densities 中的每个密度都应在 (0, 1] 之间，收到 {list(densities)!r}")
+    if not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats 应为正整数，收到 {repeats!r}")
+    rows, inner, cols = shape
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(inner, cols, generator=generator)
+    out = []
+    with warnings.catch_warnings():
+        # "Sparse CSR tensor support is in beta state": known, and not the reader's concern.
+        warnings.filterwarnings("ignore", message=".*[Ss]parse CSR tensor support is in beta.*")
+        for d in densities:
+            mask = torch.rand(rows, inner, generator=generator) < d
+            w = torch.randn(rows, inner, generator=generator) * mask
+            csr, coo = w.to_sparse_csr(), w.to_sparse_coo()
+            out.append(SparseTiming(
+                density=d, nnz=int(mask.sum()), cols=cols,
+                dense_s=_best_time(lambda: w @ x, repeats),
+                csr_s=_best_time(lambda: csr @ x, repeats),
+                coo_s=_best_time(lambda: torch.sparse.mm(coo, x), repeats),
+            ))
+    return out
+
+
+def break_even_density(timings: Sequence[SparseTiming], fmt: str = "csr") -> float | None:
+    """The highest density from which on (down to the lowest measured) sparse beats dense.
+
+    None if sparse never wins at the lowest density measured. "From which on" makes a
+    single lucky measurement at a high density not count.
+    """
+    if fmt not in ("csr", "coo"):
+        raise ValueError(f"fmt 应为 'csr' 或 'coo'，收到 {fmt!r}")
+    ordered = sorted(timings, key=lambda t: t.density)
+    best = None
+    for t in ordered:
+        if getattr(t, f"{fmt}_speedup") > 1:
+            best = t.density
+        else:
+            break
+    return best

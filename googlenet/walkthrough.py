@@ -1,0 +1,96 @@
+"""Table 1's nine Inception rows, one at a time, on a real forward pass.
+
+`walk_inceptions` runs the network once, catches the input of every Inception module with a
+forward pre-hook, then re-runs each module branch by branch (`Inception.branches`) so that
+the reader sees what each branch makes of that input before the concatenation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from . import paper
+from .cost import layer_costs
+from .model import GoogLeNet, Inception
+
+BRANCH_NAMES = ("1×1", "3×3 降维 → 3×3", "5×5 降维 → 5×5", "池化 → 投影")
+
+
+@dataclass(frozen=True)
+class InceptionStep:
+    name: str  # e.g. "inception3a"
+    input_shape: tuple[int, int, int]  # (C, H, W)
+    branch_shapes: tuple[tuple[int, int, int], ...]  # one per branch, in Table 1's column order
+    output_shape: tuple[int, int, int]
+    params: int  # weights, no biases
+    multiply_adds: int
+    concat_matches: bool  # torch.cat(branches) equals the module's own forward output
+
+    def to_text(self) -> str:
+        row = paper.table1_row(self.name)
+        lines = [f"{row.label}：输入 {_shape(self.input_shape)}"]
+        width = max(_width(b) for b in BRANCH_NAMES)
+        for label, shape in zip(BRANCH_NAMES, self.branch_shapes):
+            pad = " " * (width - _width(label))
+            lines.append(f"  分支 {label}{pad}  输出 {_shape(shape)}")
+        total = " + ".join(str(s[0]) for s in self.branch_shapes)
+        lines.append(f"  拼接：{total} = {self.output_shape[0]} 通道 → 输出 {_shape(self.output_shape)}"
+                     f"（表 1：{_shape(_chw(row.output))}）")
+        lines.append(f"  权重 {self.params:,}，乘加 {self.multiply_adds:,}"
+                     f"（表 1 印刷：{row.params}、{row.ops}）")
+        return "\n".join(lines)
+
+
+def walk_inceptions(model: GoogLeNet, x: Tensor, names: tuple[str, ...] | None = None) -> list[InceptionStep]:
+    """One `InceptionStep` per Inception module (all nine, or those in ``names``), for input ``x``."""
+    if not isinstance(model, GoogLeNet):
+        raise TypeError(f"walk_inceptions 需要 googlenet.GoogLeNet 模型，收到 {type(model).__name__}")
+    all_names = tuple(r.name for r in paper.inception_rows())
+    names = all_names if names is None else tuple(names)
+    unknown = [n for n in names if n not in all_names]
+    if unknown:
+        raise ValueError(f"未知的 Inception 模块 {unknown}；可用：{', '.join(all_names)}")
+    if x.dim() != 4 or x.shape[0] != 1:
+        raise ValueError(f"x 应为一张图像，形状 (1, C, H, W)，收到 {tuple(x.shape)}")
+    inputs: dict[str, Tensor] = {}
+    hooks = [getattr(model, n).register_forward_pre_hook(
+        lambda mod, args, n=n: inputs.__setitem__(n, args[0])) for n in names]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(x)
+            steps = [_step(n, getattr(model, n), inputs[n]) for n in names]
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
+    return steps
+
+
+def _step(name: str, module: Inception, x: Tensor) -> InceptionStep:
+    branches = module.branches(x)
+    output = module(x)
+    costs = layer_costs(module, tuple(x.shape[1:]))
+    return InceptionStep(
+        name, tuple(x.shape[1:]), tuple(tuple(b.shape[1:]) for b in branches), tuple(output.shape[1:]),
+        sum(c.params for c in costs), sum(c.multiply_adds for c in costs),
+        bool(torch.equal(torch.cat(branches, 1), output)),
+    )
+
+
+def _shape(chw: tuple[int, int, int]) -> str:
+    c, h, w = chw
+    return f"{h}×{w}×{c}"  # Table 1 writes sizes as H×W×C
+
+
+def _width(text: str) -> int:
+    """Columns in a monospace font: CJK characters take two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _chw(hwc: tuple[int, int, int]) -> tuple[int, int, int]:
+    return hwc[2], hwc[0], hwc[1]

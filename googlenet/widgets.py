@@ -1,0 +1,83 @@
+"""Interactive explorers for the notebooks (ipywidgets).
+
+Only core widgets that behave the same on ipywidgets 7.7 (Colab) and 8.x are used:
+IntSlider, Dropdown, HBox/VBox, Output, HTML and ``interactive_output``. Each explorer's
+text comes from a plain function (``describe_*``) that tests can call without a kernel;
+the notebooks show a static figure beside every explorer, because nbval and the static
+book do not run widgets.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from . import paper
+from .reduction import inception_inputs, module_cost
+from .sparse import chain_cost
+
+_STYLE = {"description_width": "initial"}
+_SLIDER = {"style": _STYLE, "continuous_update": False, "layout": w.Layout(width="420px")}
+
+
+# ---- 笔记本 03：加宽两个相连的卷积层 -----------------------------------------------------
+
+def describe_widening(c1: int, c2: int, in_channels: int = 64, size: int = 28) -> str:
+    """Multiply-adds of two chained 3×3 convolutions with c1 and c2 filters (exercise 3.1)."""
+    cost = chain_cost(c1, c2, in_channels, size)
+    return (f"第一层 3×3 卷积 {in_channels}→{c1}：{cost.first:,} 次乘加\n"
+            f"第二层 3×3 卷积 {c1}→{c2}：{cost.second:,} 次乘加\n"
+            f"两层合计：{cost.total:,} 次乘加（{size}×{size} 特征图）")
+
+
+def widening_explorer(in_channels: int = 64, size: int = 28) -> w.VBox:
+    """Sliders for the widths of two chained 3×3 convolutions → their multiply-adds."""
+    c1 = w.IntSlider(value=128, min=16, max=1024, step=16, description="第一层滤波器数 C₁", **_SLIDER)
+    c2 = w.IntSlider(value=128, min=16, max=1024, step=16, description="第二层滤波器数 C₂", **_SLIDER)
+    out = w.interactive_output(lambda c1, c2: print(describe_widening(c1, c2, in_channels, size)),
+                               {"c1": c1, "c2": c2})
+    title = w.HTML(f"<b>两个相连的 3×3 卷积</b>（输入 {size}×{size}×{in_channels}）")
+    return w.VBox([title, c1, c2, out])
+
+
+# ---- 笔记本 04b：1×1 降维的代价计算器 -----------------------------------------------------
+
+def describe_reduction(row: str, ch3x3red: int, ch5x5red: int) -> str:
+    """One Inception row of Table 1 with the two reduce widths replaced: cost and output."""
+    spec = paper.table1_row(row)
+    n1, _, n3, _, n5, pp = spec.inception_args
+    c, size = inception_inputs()[row]
+    mine = module_cost(c, size, n1, ch3x3red, n3, ch5x5red, n5, pp)
+    table = module_cost(c, size, *spec.inception_args)
+    bare = module_cost(c, size, *spec.inception_args, reduced=False)
+    out_c, out_h, out_w = mine.output_shape
+    return "\n".join([
+        f"{spec.label}：输入 {size}×{size}×{c}，输出 {out_h}×{out_w}×{out_c}（降维宽度不改变输出形状）",
+        f"  你的选择（#3×3 降维 {ch3x3red}，#5×5 降维 {ch5x5red}）："
+        f"{mine.params:,} 个权重，{mine.multiply_adds:,} 次乘加",
+        f"  表 1 的选择（{spec.n3x3red}，{spec.n5x5red}）：{table.params:,} 个权重，{table.multiply_adds:,} 次乘加",
+        f"  去掉降维：{bare.params:,} 个权重，{bare.multiply_adds:,} 次乘加"
+        f"（是你的选择的 {bare.multiply_adds / mine.multiply_adds:.2f} 倍）",
+    ])
+
+
+def reduction_explorer(row: str = "inception3a") -> w.VBox:
+    """Pick an Inception row, move its two reduce widths, read the cost and output shape."""
+    rows = paper.inception_rows()
+    pick = w.Dropdown(options=[(r.label, r.name) for r in rows], value=row,
+                      description="Inception 模块", style=_STYLE)
+    r3 = w.IntSlider(min=1, description="#3×3 降维", **_SLIDER)
+    r5 = w.IntSlider(min=1, description="#5×5 降维", **_SLIDER)
+
+    def reset(change=None) -> None:
+        spec = paper.table1_row(pick.value)
+        c, _ = inception_inputs()[pick.value]
+        # max before value, so that the new value is never clipped by the old maximum
+        r3.max, r5.max = c, c
+        r3.value, r5.value = spec.n3x3red, spec.n5x5red
+
+    reset()
+    pick.observe(reset, names="value")
+    out = w.interactive_output(lambda row, r3, r5: print(describe_reduction(row, r3, r5)),
+                               {"row": pick, "r3": r3, "r5": r5})
+    note = w.HTML("拖动滑块改变两个 1×1 降维层的宽度；输出通道数只由 #1×1、#3×3、#5×5 和池化投影决定。")
+    return w.VBox([pick, r3, r5, note, out])
