@@ -370,68 +370,164 @@ def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.c
         limit: evaluate only the first ``limit`` images.
     """
     models = _as_models(models)
-    _check_n_crops(n_crops)
-    scales(crop_size) if n_crops > 1 else _check_crop_size(crop_size)
-    _check_choice("heads", heads, HEADS)
     _check_choice("reduce", reduce, REDUCTIONS)
-    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
-        raise ValueError(f"chunk_size 应为正整数（每次前向计算的裁剪数），收到 {chunk_size!r}")
-    if limit is not None and (not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"limit 应为正整数或 None，收到 {limit!r}")
-
-    group = max(1, chunk_size // n_crops)  # images whose views are made together
     start = time.perf_counter()
-    labels: list[Tensor] = []
-    combined: list[Tensor] = []
-    pending: list[Tensor] = []  # (classifiers, crops, classes) of images not yet complete
-    n_pending = 0
-
-    def run_chunk(crops: Tensor) -> None:
-        nonlocal n_pending
-        if preprocess is not None:
-            crops = preprocess(crops)
-        probs = torch.stack([logits.float().softmax(1) for m in models
-                             for logits in classifier_logits(m, crops, heads)])
-        pending.append(probs)
-        n_pending += probs.shape[1]
-        done = n_pending // n_crops
-        if done:
-            allp = torch.cat(pending, 1)
-            head, tail = allp[:, :done * n_crops], allp[:, done * n_crops:]
-            combined.append(combine(head.reshape(head.shape[0], done, n_crops, -1), reduce))
-            pending[:] = [tail] if tail.shape[1] else []
-            n_pending = tail.shape[1]
-
-    with torch.inference_mode():
-        buffer: list[Tensor] = []
-        n_buffer = 0
-        for images, ys in _image_groups(dataset, group, limit):
-            labels.append(ys)
-            crops = batch_views(images, n_crops, crop_size)
-            buffer.append(crops.reshape(-1, *crops.shape[2:]))
-            n_buffer += buffer[-1].shape[0]
-            if n_buffer >= chunk_size:
-                allc = torch.cat(buffer)
-                k = 0
-                while allc.shape[0] - k >= chunk_size:
-                    run_chunk(allc[k:k + chunk_size])
-                    k += chunk_size
-                buffer = [allc[k:]] if k < allc.shape[0] else []
-                n_buffer = allc.shape[0] - k
-        if n_buffer:
-            run_chunk(torch.cat(buffer))
+    combined, labels = [], []
+    for probs, ys in _stream(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess, limit):
+        combined.append(combine(probs, reduce))  # per image as soon as its crops are done
+        labels.append(ys)
     seconds = time.perf_counter() - start
-    if not labels:
-        raise ValueError("数据集是空的：没有可评估的图像")
-    assert n_pending == 0
-    probs = torch.cat(combined)
-    y = torch.cat(labels)
+    probs, y = torch.cat(combined), torch.cat(labels)
     n_classes = probs.shape[1]
     return EvalResult(
         n_models=len(models), n_crops=n_crops, crop_size=crop_size, heads=heads, reduce=reduce,
         n_images=probs.shape[0], n_classifiers=len(models) * (3 if heads == "all" else 1),
         top1_error=topk_error(probs, y, 1), top5_error=topk_error(probs, y, min(5, n_classes)),
         seconds=seconds, probs=probs if return_probs else None, labels=y if return_probs else None)
+
+
+def crop_probabilities(models, dataset, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size, *,
+                       chunk_size: int = 256, heads: str = "main",
+                       preprocess: Callable[[Tensor], Tensor] | None = None,
+                       limit: int | None = None) -> tuple[Tensor, Tensor]:
+    """Every classifier's softmax on every view, kept: ``(probs, labels)``.
+
+    ``probs`` has shape ``(models, heads, images, n_crops, classes)`` (heads: 1, or 3 for
+    ``heads="all"``: main, aux1, aux2). Memory grows with the dataset (unlike `evaluate`),
+    but every combination of §7's choices can then be scored without running a model again:
+    fewer crops (`nested_indices`), fewer models or heads, mean or max (`score`).
+    """
+    models = _as_models(models)
+    n_heads = 3 if heads == "all" else 1
+    parts, labels = [], []
+    for probs, ys in _stream(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess, limit):
+        parts.append(probs.reshape(len(models), n_heads, *probs.shape[1:]))
+        labels.append(ys)
+    return torch.cat(parts, 2), torch.cat(labels)
+
+
+def nested_indices(n_crops: int, height: int, width: int,
+                   crop_size: int = paper.TESTING.crop_size) -> list[int]:
+    """Positions, among the 144 views, of the views of the ``n_crops`` scheme (in its order).
+
+    The 10 views always are among the 144 (the central square at the smallest scale); the
+    single centre crop is for square images (for others, rounding can move it by a pixel,
+    and this raises). So a 144-crop run also yields the 10- and 1-crop results.
+    """
+    big = crop_layout(height, width, 144, crop_size)
+    where = {(k.scale, k.position, k.box, k.mirrored): k.index for k in big if k.square == "centre"}
+    out = []
+    for k in crop_layout(height, width, n_crops, crop_size):
+        key = (k.scale, k.position, k.box, k.mirrored)
+        if key not in where:
+            raise ValueError(f"{height}×{width} 的图像上，{n_crops} 个裁剪方案的第 {k.index} 个视图"
+                             f"（{k.label()}）不在 144 个视图之中（取整差了一个像素）；请直接用 evaluate 计算")
+        out.append(where[key])
+    return out
+
+
+@dataclass(frozen=True)
+class Score:
+    """One way of combining kept crop probabilities, and its errors (fractions)."""
+
+    models: int
+    crops: int
+    heads: str
+    reduce: str
+    top1_error: float
+    top5_error: float
+
+    @property
+    def cost(self) -> int:
+        return self.models * self.crops
+
+
+def score(probs: Tensor, labels: Tensor, *, models: Sequence[int] | None = None,
+          crops: Sequence[int] | None = None, heads: str = "main", reduce: str = "mean") -> Score:
+    """Errors of §7's combination over a selection of kept ``crop_probabilities``.
+
+    ``models``/``crops``: indices to keep (default all); ``heads="main"`` uses the main heads
+    only, ``"all"`` every head kept.
+    """
+    _check_choice("heads", heads, HEADS)
+    if probs.dim() != 5:
+        raise ValueError(f"probs 应为 crop_probabilities 返回的 (模型, 分类器, 图像, 裁剪, 类别) 5 维张量，"
+                         f"收到形状 {tuple(probs.shape)}")
+    if heads == "all" and probs.shape[1] != 3:
+        raise ValueError(f"heads='all' 需要用 heads='all' 得到的概率（每个模型 3 个分类器），收到 {probs.shape[1]} 个")
+    m = list(range(probs.shape[0])) if models is None else list(models)
+    c = list(range(probs.shape[3])) if crops is None else list(crops)
+    sel = probs[m][:, : (1 if heads == "main" else 3)][:, :, :, c]
+    flat = sel.reshape(-1, *sel.shape[2:])  # (classifiers, images, crops, classes)
+    combined = combine(flat, reduce)
+    k5 = min(5, combined.shape[1])
+    return Score(len(m), len(c), heads, reduce, topk_error(combined, labels, 1),
+                 topk_error(combined, labels, k5))
+
+
+def _stream(models: list[nn.Module], dataset, n_crops: int, crop_size: int, chunk_size: int,
+            heads: str, preprocess, limit) -> Iterator[tuple[Tensor, Tensor]]:
+    """Per-crop softmax of every classifier, ``(classifiers, images, n_crops, classes)``, yielded
+    for each batch of images whose crops are all done, with their labels."""
+    _check_n_crops(n_crops)
+    scales(crop_size) if n_crops > 1 else _check_crop_size(crop_size)
+    _check_choice("heads", heads, HEADS)
+    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
+        raise ValueError(f"chunk_size 应为正整数（每次前向计算的裁剪数），收到 {chunk_size!r}")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise ValueError(f"limit 应为正整数或 None，收到 {limit!r}")
+
+    group = max(1, chunk_size // n_crops)  # images whose views are cut together
+    pending: list[Tensor] = []  # (classifiers, crops, classes) of images not yet complete
+    label_queue: list[Tensor] = []
+    n_pending = 0
+    seen = False
+
+    def run_chunk(crops: Tensor):
+        nonlocal n_pending
+        with torch.inference_mode():
+            if preprocess is not None:
+                crops = preprocess(crops)
+            pending.append(torch.stack([logits.float().softmax(1) for m in models
+                                        for logits in classifier_logits(m, crops, heads)]))
+        n_pending += pending[-1].shape[1]
+        done = n_pending // n_crops
+        if not done:
+            return None
+        allp = torch.cat(pending, 1)
+        head, tail = allp[:, :done * n_crops], allp[:, done * n_crops:]
+        pending[:] = [tail] if tail.shape[1] else []
+        n_pending = tail.shape[1]
+        ys = torch.cat(label_queue)
+        label_queue[:] = [ys[done:]] if ys.shape[0] > done else []
+        return head.reshape(head.shape[0], done, n_crops, -1), ys[:done]
+
+    buffer: list[Tensor] = []
+    n_buffer = 0
+    for images, ys in _image_groups(dataset, group, limit):
+        seen = True
+        label_queue.append(ys)
+        crops = batch_views(images, n_crops, crop_size)
+        buffer.append(crops.reshape(-1, *crops.shape[2:]))
+        n_buffer += buffer[-1].shape[0]
+        if n_buffer < chunk_size:
+            continue
+        allc = torch.cat(buffer)
+        k = 0
+        while allc.shape[0] - k >= chunk_size:
+            out = run_chunk(allc[k:k + chunk_size])
+            if out is not None:
+                yield out
+            k += chunk_size
+        buffer = [allc[k:]] if k < allc.shape[0] else []
+        n_buffer = allc.shape[0] - k
+    if n_buffer:
+        out = run_chunk(torch.cat(buffer))
+        if out is not None:
+            yield out
+    if not seen:
+        raise ValueError("数据集是空的：没有可评估的图像")
+    assert n_pending == 0
 
 
 def _image_groups(dataset, group: int, limit: int | None) -> Iterator[tuple[Tensor, Tensor]]:

@@ -439,3 +439,62 @@ def test_views_of_every_scheme_are_distinct_at_the_minimum_size():
         v = mc.views(coordinate_image(side, side), 144, crop)
         for a, b in itertools.combinations(range(4), 2):
             assert not torch.allclose(v[a], v[b])
+
+
+# ---- kept crop probabilities: one 144-crop run scores every row of Table 3
+
+@pytest.mark.parametrize("shape", [(28, 28), (45, 70), (70, 45)])
+def test_the_10_views_are_among_the_144(shape):
+    h, w = shape
+    img = torch.rand(1, h, w)
+    idx = mc.nested_indices(10, h, w, 32)
+    assert len(idx) == 10 and len(set(idx)) == 10
+    torch.testing.assert_close(mc.views(img, 144, 32)[idx], mc.views(img, 10, 32), atol=0, rtol=0)
+
+
+def test_the_single_centre_crop_is_among_the_144_for_square_images():
+    img = torch.rand(1, 28, 28)
+    idx = mc.nested_indices(1, 28, 28, 64)
+    torch.testing.assert_close(mc.views(img, 144, 64)[idx], mc.views(img, 1, 64), atol=0, rtol=0)
+    # 23×26 at crop 20 (scale 23): the centre square sits round(3/2) = 2 in and the centre crop
+    # round(3/2) = 2 into it, 4 in all; the direct centre crop sits round(6/2) = 3 in
+    with pytest.raises(ValueError, match="不在 144 个视图之中"):
+        mc.nested_indices(1, 23, 26, 20)
+
+
+def test_scores_from_kept_probabilities_equal_direct_evaluation(data):
+    models = [Toy(0), Toy(1), Toy(2)]
+    probs, labels = mc.crop_probabilities(models, data, 144, 16, chunk_size=100)
+    assert probs.shape == (3, 1, 11, 144, 7) and torch.equal(labels, data[1])
+    for n in (1, 10, 144):
+        crops = mc.nested_indices(n, 28, 28, 16)
+        for members in ([0], [0, 1, 2]):
+            for reduce in mc.REDUCTIONS:
+                s = mc.score(probs, labels, models=members, crops=crops, reduce=reduce)
+                r = mc.evaluate([models[i] for i in members], data, n, 16, reduce=reduce)
+                assert (s.top1_error, s.top5_error) == pytest.approx((r.top1_error, r.top5_error))
+                assert s.cost == r.cost == len(members) * n
+
+
+def test_scores_with_all_heads(small_googlenet):
+    torch.manual_seed(7)
+    data = (torch.rand(3, 1, 20, 20), torch.tensor([0, 1, 2]))
+    probs, labels = mc.crop_probabilities(small_googlenet, data, 10, 64, heads="all")
+    assert probs.shape == (1, 3, 3, 10, 5)
+    r = mc.evaluate(small_googlenet, data, 10, 64, heads="all", return_probs=True)
+    s = mc.score(probs, labels, heads="all")
+    assert (s.top1_error, s.top5_error) == pytest.approx((r.top1_error, r.top5_error))
+    main_only = mc.score(probs, labels, heads="main")
+    r_main = mc.evaluate(small_googlenet, data, 10, 64)
+    assert main_only.top1_error == pytest.approx(r_main.top1_error)
+    with pytest.raises(ValueError, match="5 维张量"):
+        mc.score(probs[0], labels)
+    main_probs, _ = mc.crop_probabilities(small_googlenet, data, 1, 64)
+    with pytest.raises(ValueError, match="heads='all' 需要"):
+        mc.score(main_probs, labels, heads="all")
+
+
+def test_evaluation_leaves_grad_mode_alone(data):
+    for _ in mc.crop_probabilities(Toy(0), data, 10, 16, chunk_size=20):
+        pass
+    assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
