@@ -1,7 +1,7 @@
 """Throughput of 144-crop evaluation vs plain single-crop evaluation, and its peak memory.
 
     flock /tmp/googlenet-cpu.lock .venv/bin/python benchmarks/bench_multicrop.py \
-        [--crop 64] [--batch 144] [--images 8] [--repeats 3]
+        [--crop 64] [--batch 144] [--images 2] [--repeats 9]
 
 Three contenders, same model, same crop size, same number of crops per forward pass (batch):
 
@@ -9,13 +9,16 @@ Three contenders, same model, same crop size, same number of crops per forward p
 * 1 crop   : ``multicrop.evaluate(n_crops=1)`` on 28×28 images (resize + centre crop + model)
 * 144 crops: ``multicrop.evaluate(n_crops=144)`` on the same images (all of §7's views)
 
-Rounds are interleaved (plain, 1, 144, plain, 1, 144, ...) so that a noisy shared machine
-slows each alike; the figure that matters is the ratio of crops/s. Target (issue 6):
-144 crops / plain ≥ 0.9, i.e. cutting the views must not dominate.
+Rounds are short and interleaved (plain, 1, 144, plain, 1, 144, ...) so that a noisy shared
+machine slows each alike; the figure that matters is the ratio of crops/s. On a machine that
+others use at the same time single rounds can be several times slower than the rest, so the
+ratio is given both of the medians and of the best rounds (the least disturbed ones).
+Target (issue 6): 144 crops / plain ≥ 0.9, i.e. cutting the views must not dominate.
 
-Peak memory: each contender also runs in a fresh subprocess, which reports its resident set
-size before the run and its peak (``VmHWM`` in /proc/self/status); 144 crops is run on ``--images`` and on 4×
-as many images, to show that chunking keeps memory flat as the dataset grows.
+Peak memory: each contender also runs in a fresh subprocess (on 4 × ``--images`` images), which
+reports its resident set size before the run and its peak (``VmHWM`` in /proc/self/status);
+144 crops runs once more on 4× as many images, to show that chunking keeps memory flat as the
+dataset grows.
 """
 
 from __future__ import annotations
@@ -87,8 +90,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="144 个裁剪的评估吞吐量 vs 单裁剪评估，以及峰值内存")
     parser.add_argument("--crop", type=int, default=64, help="裁剪边长（像素），默认 64（本书训练用的尺寸）")
     parser.add_argument("--batch", type=int, default=144, help="每次前向计算的裁剪数（两种评估相同）")
-    parser.add_argument("--images", type=int, default=8, help="144 个裁剪评估的图像数")
-    parser.add_argument("--repeats", type=int, default=3, help="交替计时的轮数")
+    parser.add_argument("--images", type=int, default=2, help="每轮 144 个裁剪评估的图像数")
+    parser.add_argument("--repeats", type=int, default=9, help="交替计时的轮数")
     parser.add_argument("--variant", choices=["paper", "torchvision"], default="paper", help="模型变体")
     parser.add_argument("--probe", choices=["plain", "1 crop", "144 crops"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -110,11 +113,13 @@ def main() -> None:
             crops, seconds = run(mode, model, data, args.crop, args.batch)
             rates[mode].append(crops / seconds)
     med = {m: statistics.median(r) for m, r in rates.items()}
-    print(f"\ncrops/s (median of {args.repeats} interleaved rounds)")
+    best = {m: max(r) for m, r in rates.items()}
+    print(f"\ncrops/s over {args.repeats} interleaved rounds: median, best (all rounds)")
     for m in modes:
-        print(f"  {m:10s} {med[m]:8.1f}   ({', '.join(f'{r:.1f}' for r in rates[m])})")
-    print(f"  ratio 144 crops / plain  = {med['144 crops'] / med['plain']:.3f}   (target ≥ 0.9)")
-    print(f"  ratio 144 crops / 1 crop = {med['144 crops'] / med['1 crop']:.3f}")
+        print(f"  {m:10s} {med[m]:8.1f} {best[m]:8.1f}   ({', '.join(f'{r:.0f}' for r in rates[m])})")
+    for other in ("plain", "1 crop"):
+        print(f"  ratio 144 crops / {other:6s}: median {med['144 crops'] / med[other]:.3f}, "
+              f"best {best['144 crops'] / best[other]:.3f}" + ("   (target ≥ 0.9)" if other == "plain" else ""))
 
     # View extraction alone, for the record: what share of the time it takes.
     images = data[0]
@@ -123,13 +128,13 @@ def main() -> None:
         mc.batch_views(images[i:i + 1], 144, args.crop)
     cut = (time.perf_counter() - start) / (images.shape[0] * 144)
     print(f"  cutting views alone: {1 / cut:,.0f} crops/s "
-          f"({cut * med['144 crops'] * 100:.1f} % of 144-crop evaluation time)")
+          f"({cut * best['144 crops'] * 100:.1f} % of the best 144-crop round's time)")
 
     print("\nresident memory, each in a fresh process (MiB): before the run (model + images) → peak")
     base = [sys.executable, __file__, "--crop", str(args.crop), "--batch", str(args.batch),
             "--variant", args.variant]
-    for mode, n in [("plain", args.images), ("1 crop", args.images), ("144 crops", args.images),
-                    ("144 crops", 4 * args.images)]:
+    n = 4 * args.images
+    for mode, n in [("plain", n), ("1 crop", n), ("144 crops", n), ("144 crops", 4 * n)]:
         out = subprocess.run(base + ["--probe", mode, "--images", str(n)], check=True,
                              capture_output=True, text=True).stdout
         r = json.loads(out.strip().splitlines()[-1])

@@ -40,6 +40,7 @@ images × crops are requested.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -47,6 +48,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+import torch.utils.data
 from torch import Tensor, nn
 
 from . import paper
@@ -442,27 +444,120 @@ class Score:
         return self.models * self.crops
 
 
-def score(probs: Tensor, labels: Tensor, *, models: Sequence[int] | None = None,
-          crops: Sequence[int] | None = None, heads: str = "main", reduce: str = "mean") -> Score:
-    """Errors of §7's combination over a selection of kept ``crop_probabilities``.
+def combined_probs(probs: Tensor, *, models: Sequence[int] | None = None,
+                   crops: Sequence[int] | None = None, heads: str = "main",
+                   reduce: str = "mean") -> Tensor:
+    """§7's combination over a selection of kept ``crop_probabilities``: ``(images, classes)``.
 
     ``models``/``crops``: indices to keep (default all); ``heads="main"`` uses the main heads
     only, ``"all"`` every head kept.
     """
     _check_choice("heads", heads, HEADS)
-    if probs.dim() != 5:
+    if not isinstance(probs, Tensor) or probs.dim() != 5:
         raise ValueError(f"probs 应为 crop_probabilities 返回的 (模型, 分类器, 图像, 裁剪, 类别) 5 维张量，"
-                         f"收到形状 {tuple(probs.shape)}")
+                         f"收到形状 {tuple(getattr(probs, 'shape', ()))}")
     if heads == "all" and probs.shape[1] != 3:
         raise ValueError(f"heads='all' 需要用 heads='all' 得到的概率（每个模型 3 个分类器），收到 {probs.shape[1]} 个")
     m = list(range(probs.shape[0])) if models is None else list(models)
     c = list(range(probs.shape[3])) if crops is None else list(crops)
     sel = probs[m][:, : (1 if heads == "main" else 3)][:, :, :, c]
-    flat = sel.reshape(-1, *sel.shape[2:])  # (classifiers, images, crops, classes)
-    combined = combine(flat, reduce)
+    return combine(sel.reshape(-1, *sel.shape[2:]), reduce)  # (classifiers, images, crops, classes)
+
+
+def score(probs: Tensor, labels: Tensor, *, models: Sequence[int] | None = None,
+          crops: Sequence[int] | None = None, heads: str = "main", reduce: str = "mean") -> Score:
+    """Top-1/top-5 error of `combined_probs` (same arguments) against ``labels``."""
+    combined = combined_probs(probs, models=models, crops=crops, heads=heads, reduce=reduce)
+    n_models = probs.shape[0] if models is None else len(models)
+    n_crops = probs.shape[3] if crops is None else len(crops)
     k5 = min(5, combined.shape[1])
-    return Score(len(m), len(c), heads, reduce, topk_error(combined, labels, 1),
+    return Score(n_models, n_crops, heads, reduce, topk_error(combined, labels, 1),
                  topk_error(combined, labels, k5))
+
+
+def paired_changes(before: Tensor, after: Tensor, labels: Tensor) -> tuple[int, int]:
+    """(fixed, broken): images whose top-1 prediction went from wrong to right, and right to
+    wrong, between two ways of predicting the same images. On a small test set the difference
+    of two error rates is noisy; these counts say how many images it rests on."""
+    if before.shape != after.shape or before.dim() != 2:
+        raise ValueError(f"before 与 after 应为形状相同的 (图像, 类别) 张量，收到 {tuple(before.shape)} 和 {tuple(after.shape)}")
+    labels = torch.as_tensor(labels)
+    right_before, right_after = before.argmax(1) == labels, after.argmax(1) == labels
+    return int((~right_before & right_after).sum()), int((right_before & ~right_after).sum())
+
+
+def table3(probs: Tensor, labels: Tensor, height: int, width: int,
+           crop_size: int = paper.TESTING.crop_size, *,
+           model_counts: Sequence[int] | None = None) -> list[Score]:
+    """Our Table 3 from one 144-crop run: rows (models, crops) for ``model_counts`` (default: 1 and
+    all) × 1, 10, 144 crops, the paper's order. The single model is model 0."""
+    if probs.dim() != 5 or probs.shape[3] != 144:
+        raise ValueError(f"probs 应为 144 个裁剪的 crop_probabilities 结果，收到形状 {tuple(probs.shape)}")
+    counts = sorted({1, probs.shape[0]}) if model_counts is None else list(model_counts)
+    for n in counts:
+        if not isinstance(n, int) or not 1 <= n <= probs.shape[0]:
+            raise ValueError(f"model_counts 中的模型数应在 1 到 {probs.shape[0]} 之间，收到 {n!r}")
+    return [score(probs, labels, models=range(n), crops=nested_indices(c, height, width, crop_size))
+            for n in counts for c in N_CROPS]
+
+
+def table3_text(rows: Sequence[Score], paper_rows=paper.TABLE3) -> str:
+    """Our rows beside the paper's Table 3, matched by position (1 model / the ensemble × crops).
+
+    "相对基线" is each row's error minus the first row's, in percentage points: top-1 for ours
+    (with 10 classes top-5 error is close to 0 and says little), top-5 for the paper's.
+    """
+    header = ["模型数", "裁剪数", "代价", "top-1 错误率", "top-5 错误率", "相对基线",
+              "│", "论文：模型数", "代价", "top-5 错误率", "相对基线"]
+    table = [header]
+    base = rows[0] if rows else None
+    for i, row in enumerate(rows):
+        delta = "基线" if i == 0 else f"{100 * (row.top1_error - base.top1_error):+.2f}%"
+        cells = [str(row.models), str(row.crops), str(row.cost), f"{100 * row.top1_error:.2f}%",
+                 f"{100 * row.top5_error:.2f}%", delta, "│"]
+        p = paper_rows[i] if i < len(paper_rows) else None
+        cells += ["", "", "", ""] if p is None else [
+            str(p.models), str(p.cost), f"{p.top5_error:.2f}%",
+            "基线" if p.vs_base is None else f"{p.vs_base:+.2f}%"]
+        table.append(cells)
+    widths = [max(_text_width(r[j]) for r in table) for j in range(len(header))]
+    return "\n".join("  ".join(_pad(c, w) for c, w in zip(r, widths)).rstrip() for r in table)
+
+
+def _text_width(s: str) -> int:
+    """Columns ``s`` takes in a monospaced font: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _pad(s: str, width: int) -> str:
+    return " " * (width - _text_width(s)) + s
+
+
+class Relabelled(torch.utils.data.Dataset):
+    """``dataset[indices[i]]`` with its label replaced by ``label_map[label]``: e.g. Imagenette's
+    10 classes as their ImageNet-1k indices, for a 1000-class model."""
+
+    def __init__(self, dataset, indices: Sequence[int], label_map: Sequence[int]):
+        self.dataset, self.indices, self.label_map = dataset, list(indices), list(label_map)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int):
+        image, label = self.dataset[self.indices[i]]
+        return image, self.label_map[int(label)]
+
+
+def first_per_class(targets, per_class: int) -> list[int]:
+    """Indices of the first ``per_class`` items of every class (sorted): a small balanced subset."""
+    targets = torch.as_tensor(targets)
+    classes, counts = targets.unique(return_counts=True)  # the classes present
+    least = int(counts.min())
+    if not isinstance(per_class, int) or isinstance(per_class, bool) or not 1 <= per_class <= least:
+        raise ValueError(f"per_class 应为 1 到 {least} 之间的整数（每类最少 {least} 个），收到 {per_class!r}")
+    return sorted(i for c in classes for i in torch.nonzero(targets == c).flatten()[:per_class].tolist())
 
 
 def _stream(models: list[nn.Module], dataset, n_crops: int, crop_size: int, chunk_size: int,
@@ -488,8 +583,8 @@ def _stream(models: list[nn.Module], dataset, n_crops: int, crop_size: int, chun
         with torch.inference_mode():
             if preprocess is not None:
                 crops = preprocess(crops)
-            pending.append(torch.stack([logits.float().softmax(1) for m in models
-                                        for logits in classifier_logits(m, crops, heads)]))
+            pending.append(torch.stack([logits.float().softmax(1).cpu() for m in models
+                                        for logits in classifier_logits(m, crops.to(_device(m)), heads)]))
         n_pending += pending[-1].shape[1]
         done = n_pending // n_crops
         if not done:
@@ -568,6 +663,11 @@ def _iterate(dataset) -> Iterable:
     if hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__"):
         return (dataset[i] for i in range(len(dataset)))
     return dataset
+
+
+def _device(model: nn.Module) -> torch.device:
+    param = next(model.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
 
 
 def _as_models(models) -> list[nn.Module]:

@@ -498,3 +498,50 @@ def test_evaluation_leaves_grad_mode_alone(data):
     for _ in mc.crop_probabilities(Toy(0), data, 10, 16, chunk_size=20):
         pass
     assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+
+
+def test_table3_rows_follow_the_papers_order(data):
+    models = [Toy(0), Toy(1)]
+    probs, labels = mc.crop_probabilities(models, data, 144, 16)
+    rows = mc.table3(probs, labels, 28, 28, 16)
+    assert [(r.models, r.crops, r.cost) for r in rows] == \
+        [(1, 1, 1), (1, 10, 10), (1, 144, 144), (2, 1, 2), (2, 10, 20), (2, 144, 288)]
+    direct = mc.evaluate(models, data, 10, 16)
+    assert rows[4].top1_error == pytest.approx(direct.top1_error)
+    text = mc.table3_text(rows)
+    lines = text.splitlines()
+    assert len(lines) == 7 and "基线" in lines[1] and "10.07%" in lines[1] and "6.67%" in lines[6]
+    assert f"{100 * rows[5].top1_error:.2f}%" in lines[6]
+    assert f"{100 * (rows[2].top1_error - rows[0].top1_error):+.2f}%" in lines[3]
+    assert len({mc._text_width(line.split("│")[0]) for line in lines}) == 1  # columns line up
+    with pytest.raises(ValueError, match="144 个裁剪"):
+        mc.table3(probs[:, :, :, :10], labels, 28, 28, 16)
+    with pytest.raises(ValueError, match="model_counts"):
+        mc.table3(probs, labels, 28, 28, 16, model_counts=[3])
+
+
+def test_paired_changes_count_fixed_and_broken_images():
+    labels = torch.tensor([0, 1, 2, 0])
+    before = torch.tensor([[.9, .1, 0], [.8, .2, 0], [0, 0, 1], [0, 1., 0]])
+    after = torch.tensor([[.9, .1, 0], [.1, .9, 0], [1., 0, 0], [0, 1., 0]])
+    assert mc.paired_changes(before, after, labels) == (1, 1)
+    with pytest.raises(ValueError, match="形状相同"):
+        mc.paired_changes(before, after[:2], labels)
+
+
+def test_combined_probs_selects_models_crops_and_heads():
+    torch.manual_seed(8)
+    probs = torch.rand(2, 3, 4, 10, 5).softmax(-1)
+    got = mc.combined_probs(probs, models=[1], crops=[0, 3], heads="all", reduce="max")
+    torch.testing.assert_close(got, probs[1][:, :, [0, 3]].amax(2).mean(0))
+    torch.testing.assert_close(mc.combined_probs(probs), probs[:, 0].mean(2).mean(0))
+
+
+def test_relabelled_subset_for_a_1000_class_model(data):
+    idx = mc.first_per_class(torch.tensor([3, 1, 3, 0, 1, 0, 3]), 1)
+    assert idx == [0, 1, 3]
+    ds = mc.Relabelled(list(zip(data[0], [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1])), [0, 4, 5], [0, 217, 482])
+    assert len(ds) == 3 and [y for _, y in ds] == [0, 217, 482]
+    assert torch.equal(ds[1][0], data[0][4])
+    with pytest.raises(ValueError, match="per_class 应为 1 到 2 之间"):
+        mc.first_per_class(torch.tensor([0, 0, 1, 1]), 3)
