@@ -35,7 +35,8 @@ Evaluation (``evaluate``) averages softmax probabilities over the crops and over
 classifier (§7 item 3: the main heads of several models, and optionally their auxiliary
 heads); ``reduce="max"`` max-pools over crops instead, the alternative the paper tried and
 rejected. Crops are run in chunks of ``chunk_size``, so memory stays bounded however many
-images × crops are requested.
+images × crops are requested. On a square image the three squares coincide, so only 48 of
+the 144 views differ (`distinct_views`); by default each distinct view is run once.
 """
 
 from __future__ import annotations
@@ -354,7 +355,7 @@ class EvalResult:
 def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.crop_size, *,
              chunk_size: int = 256, heads: str = "main", reduce: str = "mean",
              preprocess: Callable[[Tensor], Tensor] | None = None,
-             return_probs: bool = False, limit: int | None = None) -> EvalResult:
+             return_probs: bool = False, limit: int | None = None, dedupe: bool = True) -> EvalResult:
     """Evaluate one model or several (an ensemble) with the ``n_crops`` views of every image.
 
     Args:
@@ -370,12 +371,16 @@ def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.c
         preprocess: applied to every chunk of crops before the models (e.g. normalisation).
         return_probs: keep the combined per-image probabilities and the labels.
         limit: evaluate only the first ``limit`` images.
+        dedupe: run each distinct view once (`distinct_views`: on square images 48 of the 144);
+            the answer is the same up to float rounding. ``False`` runs all of them, as the
+            paper's cost column counts (and as `benchmarks/bench_multicrop.py` times).
     """
     models = _as_models(models)
     _check_choice("reduce", reduce, REDUCTIONS)
     start = time.perf_counter()
     combined, labels = [], []
-    for probs, ys in _stream(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess, limit):
+    for probs, ys in _stream(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess, limit,
+                             dedupe):
         combined.append(combine(probs, reduce))  # per image as soon as its crops are done
         labels.append(ys)
     seconds = time.perf_counter() - start
@@ -391,18 +396,20 @@ def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.c
 def crop_probabilities(models, dataset, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size, *,
                        chunk_size: int = 256, heads: str = "main",
                        preprocess: Callable[[Tensor], Tensor] | None = None,
-                       limit: int | None = None) -> tuple[Tensor, Tensor]:
+                       limit: int | None = None, dedupe: bool = True) -> tuple[Tensor, Tensor]:
     """Every classifier's softmax on every view, kept: ``(probs, labels)``.
 
     ``probs`` has shape ``(models, heads, images, n_crops, classes)`` (heads: 1, or 3 for
     ``heads="all"``: main, aux1, aux2). Memory grows with the dataset (unlike `evaluate`),
     but every combination of §7's choices can then be scored without running a model again:
-    fewer crops (`nested_indices`), fewer models or heads, mean or max (`score`).
+    fewer crops (`nested_indices`), fewer models or heads, mean or max (`score`). Arguments
+    as for `evaluate`.
     """
     models = _as_models(models)
     n_heads = 3 if heads == "all" else 1
     parts, labels = [], []
-    for probs, ys in _stream(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess, limit):
+    for probs, ys in _stream(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess, limit,
+                             dedupe):
         parts.append(probs.reshape(len(models), n_heads, *probs.shape[1:]))
         labels.append(ys)
     return torch.cat(parts, 2), torch.cat(labels)
@@ -560,8 +567,28 @@ def first_per_class(targets, per_class: int) -> list[int]:
     return sorted(i for c in classes for i in torch.nonzero(targets == c).flatten()[:per_class].tolist())
 
 
+def distinct_views(height: int, width: int, n_crops: int,
+                   crop_size: int = paper.TESTING.crop_size) -> tuple[list[int], list[int]]:
+    """``(keep, inverse)``: the views of the scheme that differ, and for every view which of them
+    it equals (``views[keep][inverse] == views``).
+
+    On a square image §7's left, centre and right squares are one and the same, so 144 views
+    are only 48 different ones; evaluating each once gives the same answer at a third of the
+    cost. Views count as equal when they are cut from the same place at the same scale.
+    """
+    first: dict[tuple, int] = {}
+    keep, inverse = [], []
+    for k in crop_layout(height, width, n_crops, crop_size):
+        key = (k.scale, k.position, k.box, k.mirrored)
+        if key not in first:
+            first[key] = len(keep)
+            keep.append(k.index)
+        inverse.append(first[key])
+    return keep, inverse
+
+
 def _stream(models: list[nn.Module], dataset, n_crops: int, crop_size: int, chunk_size: int,
-            heads: str, preprocess, limit) -> Iterator[tuple[Tensor, Tensor]]:
+            heads: str, preprocess, limit, dedupe: bool = False) -> Iterator[tuple[Tensor, Tensor]]:
     """Per-crop softmax of every classifier, ``(classifiers, images, n_crops, classes)``, yielded
     for each batch of images whose crops are all done, with their labels."""
     _check_n_crops(n_crops)
@@ -573,9 +600,9 @@ def _stream(models: list[nn.Module], dataset, n_crops: int, crop_size: int, chun
         raise ValueError(f"limit 应为正整数或 None，收到 {limit!r}")
 
     group = max(1, chunk_size // n_crops)  # images whose views are cut together
-    pending: list[Tensor] = []  # (classifiers, crops, classes) of images not yet complete
-    label_queue: list[Tensor] = []
+    pending: list[Tensor] = []  # (classifiers, crops, classes) not yet handed out
     n_pending = 0
+    waiting: list[tuple[int, list[int], int]] = []  # per image in order: (label, inverse, views run)
     seen = False
 
     def run_chunk(crops: Tensor):
@@ -586,23 +613,33 @@ def _stream(models: list[nn.Module], dataset, n_crops: int, crop_size: int, chun
             pending.append(torch.stack([logits.float().softmax(1).cpu() for m in models
                                         for logits in classifier_logits(m, crops.to(_device(m)), heads)]))
         n_pending += pending[-1].shape[1]
-        done = n_pending // n_crops
+        done, used = 0, 0
+        while done < len(waiting) and used + waiting[done][2] <= n_pending:
+            used += waiting[done][2]
+            done += 1
         if not done:
             return None
         allp = torch.cat(pending, 1)
-        head, tail = allp[:, :done * n_crops], allp[:, done * n_crops:]
-        pending[:] = [tail] if tail.shape[1] else []
-        n_pending = tail.shape[1]
-        ys = torch.cat(label_queue)
-        label_queue[:] = [ys[done:]] if ys.shape[0] > done else []
-        return head.reshape(head.shape[0], done, n_crops, -1), ys[:done]
+        pending[:] = [allp[:, used:]] if used < allp.shape[1] else []
+        n_pending -= used
+        per_image, at = [], 0
+        for _, inverse, n_run in waiting[:done]:
+            per_image.append(allp[:, at:at + n_run][:, inverse])  # duplicates share one result
+            at += n_run
+        labels = torch.tensor([label for label, _, _ in waiting[:done]])
+        del waiting[:done]
+        return torch.stack(per_image, 1), labels
 
     buffer: list[Tensor] = []
     n_buffer = 0
     for images, ys in _image_groups(dataset, group, limit):
         seen = True
-        label_queue.append(ys)
         crops = batch_views(images, n_crops, crop_size)
+        keep, inverse = (distinct_views(*images.shape[-2:], n_crops, crop_size) if dedupe
+                         else (list(range(n_crops)), list(range(n_crops))))
+        if len(keep) < n_crops:
+            crops = crops[:, keep]
+        waiting += [(int(y), inverse, len(keep)) for y in ys]
         buffer.append(crops.reshape(-1, *crops.shape[2:]))
         n_buffer += buffer[-1].shape[0]
         if n_buffer < chunk_size:
@@ -622,7 +659,7 @@ def _stream(models: list[nn.Module], dataset, n_crops: int, crop_size: int, chun
             yield out
     if not seen:
         raise ValueError("数据集是空的：没有可评估的图像")
-    assert n_pending == 0
+    assert n_pending == 0 and not waiting
 
 
 def _image_groups(dataset, group: int, limit: int | None) -> Iterator[tuple[Tensor, Tensor]]:

@@ -325,7 +325,7 @@ def test_chunked_equals_unchunked(data, chunk):
     m = Toy(0)
     whole = mc.evaluate(m, data, 144, 16, chunk_size=100_000, return_probs=True)
     m.batches.clear()
-    part = mc.evaluate(m, data, 144, 16, chunk_size=chunk, return_probs=True)
+    part = mc.evaluate(m, data, 144, 16, chunk_size=chunk, return_probs=True, dedupe=False)
     torch.testing.assert_close(part.probs, whole.probs, atol=1e-6, rtol=1e-5)
     assert max(m.batches) <= chunk  # memory bound: no forward pass sees more than a chunk
     assert all(b == chunk for b in m.batches[:-1])  # and chunks are full, not ragged per image
@@ -545,3 +545,27 @@ def test_relabelled_subset_for_a_1000_class_model(data):
     assert torch.equal(ds[1][0], data[0][4])
     with pytest.raises(ValueError, match="per_class 应为 1 到 2 之间"):
         mc.first_per_class(torch.tensor([0, 0, 1, 1]), 3)
+
+
+def test_square_images_have_48_distinct_views_of_144():
+    keep, inverse = mc.distinct_views(28, 28, 144, 16)
+    assert len(keep) == 48 and len(inverse) == 144
+    v = mc.views(torch.rand(1, 28, 28), 144, 16)
+    assert torch.equal(v[keep][inverse], v)
+    assert v.unique(dim=0).shape[0] == 48  # and the 48 do differ
+    assert len(mc.distinct_views(45, 70, 144, 16)[0]) == 144
+    assert len(mc.distinct_views(28, 28, 10, 16)[0]) == 10
+
+
+@pytest.mark.parametrize("n", mc.N_CROPS)
+def test_dedupe_gives_the_same_answer_with_fewer_forward_passes(data, n):
+    m = Toy(0)
+    items = list(zip(data[0][:3], data[1][:3].tolist())) + [(torch.rand(1, 30, 50), 1)]
+    full = mc.evaluate(m, items, n, 16, chunk_size=50, dedupe=False, return_probs=True)
+    m.batches.clear()
+    once = mc.evaluate(m, items, n, 16, chunk_size=50, dedupe=True, return_probs=True)
+    torch.testing.assert_close(once.probs, full.probs, atol=1e-6, rtol=1e-5)
+    assert sum(m.batches) == (3 * 48 + 144 if n == 144 else 4 * n)
+    kept, _ = mc.crop_probabilities(m, items, n, 16, chunk_size=7)
+    kept_full, _ = mc.crop_probabilities(m, items, n, 16, chunk_size=7, dedupe=False)
+    torch.testing.assert_close(kept, kept_full, atol=1e-6, rtol=1e-5)
