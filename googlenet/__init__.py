@@ -7,7 +7,7 @@ Start with `googlenet.paper` (the paper's facts) and `googlenet.model` (the netw
 from .model import GoogLeNet, GoogLeNetOutputs, Inception, InceptionAux, NaiveInception
 
 __version__ = "0.1.0"
-REPOSITORY_URL = "https://github.com/deeper-convolutions/deeper-convolutions"
+REPOSITORY_URL = "https://github.com/deeper-convolutions/googlenet-book"
 REPOSITORY_BRANCH = "main"
 
 __all__ = ["GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "NaiveInception",
