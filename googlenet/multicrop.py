@@ -191,7 +191,7 @@ def views(image, n_crops: int, crop_size: int = paper.TESTING.crop_size) -> Tens
     ``image`` is a float tensor ``(C, H, W)`` or a PIL image (converted to floats in [0, 1]).
     The order of the views is the module docstring's (and ``crop_layout``'s).
     """
-    image = _as_tensor(image)
+    image = as_image_tensor(image)
     if image.dim() != 3:
         raise ValueError(f"image 应为 3 维张量 (通道, 高, 宽)，收到 {image.dim()} 维，形状 {tuple(image.shape)}；"
                          f"一批图像请用 batch_views")
@@ -244,7 +244,8 @@ def _resize(x: Tensor, size: tuple[int, int]) -> Tensor:
     return F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
 
 
-def _as_tensor(image) -> Tensor:
+def as_image_tensor(image) -> Tensor:
+    """A float tensor (C, H, W) as given, or a PIL image as floats in [0, 1]."""
     if isinstance(image, Tensor):
         if not image.is_floating_point():
             raise ValueError(f"图像应为浮点张量（例如取值在 [0, 1] 的 float32），收到 dtype={image.dtype}；"
@@ -531,6 +532,16 @@ def table3_text(rows: Sequence[Score], paper_rows=paper.TABLE3) -> str:
     return "\n".join("  ".join(_pad(c, w) for c, w in zip(r, widths)).rstrip() for r in table)
 
 
+def compare_crops(models, dataset, crop_size: int = paper.TESTING.crop_size, **kwargs) -> list[Score]:
+    """`evaluate` with 1, 10 and 144 crops, one run each: Table 3's rows for images of any size
+    (where the 1- and 10-crop views need not be among the 144). ``kwargs`` go to `evaluate`."""
+    rows = []
+    for n in N_CROPS:
+        r = evaluate(models, dataset, n, crop_size, **kwargs)
+        rows.append(Score(r.n_models, n, r.heads, r.reduce, r.top1_error, r.top5_error))
+    return rows
+
+
 def _text_width(s: str) -> int:
     """Columns ``s`` takes in a monospaced font: CJK characters take two."""
     import unicodedata
@@ -684,7 +695,7 @@ def _image_groups(dataset, group: int, limit: int | None) -> Iterator[tuple[Tens
             image, label = item
         except (TypeError, ValueError):
             raise ValueError(f"数据集的每一项应为 (图像, 标签) 二元组，第 {count} 项是 {type(item).__name__}") from None
-        image = _as_tensor(image)
+        image = as_image_tensor(image)
         if image.dim() != 3:
             raise ValueError(f"第 {count} 张图像应为 (通道, 高, 宽) 3 维张量，收到形状 {tuple(image.shape)}")
         if batch and (image.shape != batch[0].shape or len(batch) == group):

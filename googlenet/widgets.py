@@ -81,3 +81,66 @@ def reduction_explorer(row: str = "inception3a") -> w.VBox:
                                {"row": pick, "r3": r3, "r5": r5})
     note = w.HTML("拖动滑块改变两个 1×1 降维层的宽度；输出通道数只由 #1×1、#3×3、#5×5 和池化投影决定。")
     return w.VBox([pick, r3, r5, note, out])
+
+
+# ---- 笔记本 07：多裁剪评估的视图查看器 -------------------------------------------------------
+
+def describe_crop(crop, height: int, width: int) -> str:
+    """One view of the multi-crop scheme in words (`googlenet.multicrop.Crop`)."""
+    x0, y0, x1, y1 = crop.source_box(height, width)
+    rh, rw = crop.resized
+    what = "整个正方形缩放到裁剪大小" if crop.position == "whole" else f"{crop.box[2]}×{crop.box[2]} 裁剪"
+    return (f"第 {crop.index} 个视图：{crop.label()}\n"
+            f"先把 {height}×{width} 的原图缩放到 {rh}×{rw}（短边 {crop.scale}），"
+            f"再取左上角在 ({crop.box[0]}, {crop.box[1]}) 的{what}\n"
+            f"对应原图的区域：x ∈ [{x0:.1f}, {x1:.1f})，y ∈ [{y0:.1f}, {y1:.1f})"
+            + ("，再左右翻转" if crop.mirrored else ""))
+
+
+def _png_html(image, box=None, *, display: int = 200) -> str:
+    """A C×H×W image in [0, 1] as an inline <img>, enlarged to ``display`` px (longer side)."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    a = image.detach().cpu().clamp(0, 1).mul(255).round().byte().numpy()
+    a = a[0] if a.shape[0] == 1 else a.transpose(1, 2, 0)
+    pil = Image.fromarray(np.ascontiguousarray(a)).convert("RGB")
+    scale = display / max(pil.size)
+    pil = pil.resize((max(1, round(pil.width * scale)), max(1, round(pil.height * scale))), Image.NEAREST)
+    if box is not None:
+        x0, y0, x1, y1 = (v * scale for v in box)
+        ImageDraw.Draw(pil).rectangle([x0, y0, x1 - 1, y1 - 1], outline=(214, 39, 40), width=3)
+    buf = io.BytesIO()
+    pil.save(buf, format="PNG")
+    return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}" style="margin:4px">'
+
+
+def crop_viewer(image, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size) -> w.VBox:
+    """A slider over the views of ``image`` (C×H×W in [0, 1], or PIL): each view, where it comes from
+    in the original (red box), and its description. The static twin is
+    `googlenet.plots.plot_crop_boxes`."""
+    from . import multicrop
+
+    image = multicrop.as_image_tensor(image)  # a PIL image is welcome too
+    views = multicrop.views(image, n_crops, crop_size)
+    height, width = image.shape[-2:]
+    layout = multicrop.crop_layout(height, width, n_crops, crop_size)
+    import html as _html
+
+    index = w.IntSlider(value=0, min=0, max=n_crops - 1, description="视图编号", continuous_update=False,
+                        style={"description_width": "initial"}, layout=w.Layout(width="420px"))
+    out = w.HTML()
+
+    def update(change=None) -> None:
+        k = layout[index.value]
+        out.value = (_png_html(image, k.source_box(height, width))
+                     + _png_html(views[k.index], display=160)
+                     + f"<pre>{_html.escape(describe_crop(k, height, width))}</pre>")
+
+    index.observe(update, names="value")
+    update()
+    title = w.HTML(f"<b>{n_crops} 个裁剪的查看器</b>（{height}×{width} 的图像，裁剪边长 {crop_size}）")
+    return w.VBox([title, index, out])

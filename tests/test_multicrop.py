@@ -569,3 +569,70 @@ def test_dedupe_gives_the_same_answer_with_fewer_forward_passes(data, n):
     kept, _ = mc.crop_probabilities(m, items, n, 16, chunk_size=7)
     kept_full, _ = mc.crop_probabilities(m, items, n, 16, chunk_size=7, dedupe=False)
     torch.testing.assert_close(kept, kept_full, atol=1e-6, rtol=1e-5)
+
+
+def test_compare_crops_runs_the_three_schemes(data):
+    m = Toy(0)
+    items = [(torch.rand(1, 30, 50), 1), (torch.rand(1, 50, 30), 2), (data[0][0], int(data[1][0]))]
+    rows = mc.compare_crops(m, items, 16, chunk_size=40)
+    assert [(r.models, r.crops, r.cost) for r in rows] == [(1, 1, 1), (1, 10, 10), (1, 144, 144)]
+    assert rows[2].top1_error == pytest.approx(mc.evaluate(m, items, 144, 16).top1_error)
+
+
+# ---- the chapter's figures and crop viewer
+
+def _render(fig) -> str:
+    """Draw ``fig`` to PNG with warnings as errors (a missing glyph warns); return its text."""
+    import io
+    import warnings
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.savefig(io.BytesIO(), format="png", dpi=30)
+    text = "\n".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
+    plt.close(fig)
+    return text
+
+
+def test_chapter_figures_draw_in_chinese():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from googlenet import plots
+
+    classes = ("T恤/上衣", "裤子", "套头衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴")
+    img = coordinate_image(45, 70)[:1] / 70
+    layout = mc.crop_layout(45, 70, 144, 32)
+    v = mc.views(img, 144, 32)
+    text = _render(plots.plot_crop_grid(v, layout, title="144 个视图"))
+    assert "144 个视图" in text and "左上\n原样" in text and "整个\n镜像" in text and "37 左" in text
+    assert len(plots.plot_crop_grid(v, layout).axes) == 144
+    text = _render(plots.plot_crop_boxes(img, layout, v, [0, 100]))
+    assert "第 100 个" in text and "镜像" in text
+    probs = torch.rand(144, 10).softmax(1)
+    assert "最大池化（论文弃用）" in _render(plots.plot_crop_probs(probs, classes, true_label=3))
+    text = _render(plots.plot_top5(img, probs.mean(0), classes, true_label=3))
+    assert "真实类别：连衣裙" in text and "前 5 个预测" in text
+    with pytest.raises(ValueError, match="class_names 却有 3 个"):
+        plots.plot_top5(img, probs.mean(0), classes[:3])
+    assert "GoogLeNet" in _render(plots.plot_table2(paper.TABLE2))
+    rows = [mc.Score(m, c, "main", "mean", 0.2, 0.01) for m in (1, 2) for c in (1, 10, 144)]
+    text = _render(plots.plot_cost_vs_error(paper.TABLE3, rows))
+    assert "7 个模型" in text and "2 个模型" in text and "144 个裁剪" in text
+
+
+def test_crop_viewer_follows_its_slider():
+    from googlenet import widgets
+
+    img = coordinate_image(45, 70)[:1] / 70
+    viewer = widgets.crop_viewer(img, 144, 32)
+    title, slider, out = viewer.children
+    assert slider.max == 143 and "尺度 37 · 左正方形 · 左上角" in out.value
+    slider.value = 100
+    assert "第 100 个视图：尺度 41 · 中正方形 · 中心 · 镜像" in out.value and "data:image/png;base64," in out.value
+    text = widgets.describe_crop(mc.crop_layout(45, 70, 144, 32)[5], 45, 70)
+    assert "缩放到 37×57（短边 37）" in text and "整个正方形缩放到裁剪大小" in text
+    assert "x ∈ [0.0, 45.4)" in text  # the left square: 37 resized pixels = 37·70/57 source pixels
