@@ -112,11 +112,12 @@ def test_region_labels_follow_rcnn_thresholds():
 
 def test_background_head_learns_separable_classes_and_reads_raw_features():
     g = torch.Generator().manual_seed(0)
-    centres = torch.randn(4, 16, generator=g) * 3 + 50  # far from zero: standardisation matters
-    labels = torch.arange(4).repeat_interleave(50)
-    features = centres[labels] + torch.randn(200, 16, generator=g)
-    labels = labels.clone()
-    labels[labels == 3] = 3  # class 3 plays background for num_classes=3
+    # 8 informative features far from zero, 8 of pure noise at a 100× larger scale: the head
+    # must standardise internally and fold that into its weights to read raw features.
+    centres = torch.randn(4, 8, generator=g) * 3 + 50
+    labels = torch.arange(4).repeat_interleave(50)  # class 3 plays background for num_classes=3
+    features = torch.cat([centres[labels] + torch.randn(200, 8, generator=g),
+                          torch.randn(200, 8, generator=g) * 100], 1)
     head = rcnn.train_background_head(features, labels, num_classes=3, background_ratio=1.0)
     pred = head(features).argmax(1)
     objects = labels < 3
