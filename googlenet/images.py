@@ -37,7 +37,8 @@ def sample_image(size: int = 224, *, gray: bool = False, normalize: bool = False
     w, h = image.size
     side = min(w, h)
     left, top = (w - side) // 2, (h - side) // 2
-    image = image.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
+    bicubic = getattr(Image, "Resampling", Image).BICUBIC  # Image.Resampling needs Pillow ≥ 9.1
+    image = image.crop((left, top, left + side, top + side)).resize((size, size), bicubic)
     array = np.asarray(image, dtype=np.float32) / 255.0
     x = torch.from_numpy(array.copy())
     x = x.unsqueeze(0) if gray else x.permute(2, 0, 1).contiguous()

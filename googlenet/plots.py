@@ -43,6 +43,7 @@ def use_chinese_font() -> str:
 
 import matplotlib.pyplot as plt  # noqa: E402  (after the font set-up above, on purpose)
 import numpy as np  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7f7f7f"
 
@@ -90,8 +91,9 @@ def plot_budget(googlenet: dict, alexnet: dict, budget: float):
     ax = axes[2]
     ax.bar(list(totals), list(totals.values()), color=[BLUE, ORANGE])
     ax.axhline(budget / 1e9, color=RED, ls="--", lw=1.2)
-    ax.text(0.5, budget / 1e9 * 1.02, f"§1 的预算 {budget / 1e9:g}×10⁹", color=RED, va="bottom", ha="center",
+    ax.text(1, budget / 1e9 * 1.02, f"§1 的预算\n{budget / 1e9:g}×10⁹", color=RED, va="bottom", ha="center",
             fontsize=8.5)
+    ax.set_ylim(0, max(totals.values()) * 1.2)
     for i, v in enumerate(totals.values()):
         ax.text(i, v / 2, f"{v:.2f}", ha="center", va="center", color="white", fontsize=9)
     ax.set_ylabel("十亿次乘加（推理）")
@@ -177,6 +179,14 @@ def plot_widening(costs):
     return fig
 
 
+def _label_2_and_5(value: float, _pos=None) -> str:
+    """Minor-tick labels on a log axis: only 2·10ⁿ and 5·10ⁿ, so that they do not crowd."""
+    if value <= 0:
+        return ""
+    leading = round(value / 10 ** np.floor(np.log10(value)))
+    return f"{value:g}" if leading in (2, 5) else ""
+
+
 def plot_sparse_timings(timings, paper_reduction: float = 100):
     """Left: time of the product against density; right: sparse speed-up against the
     reduction in multiply-adds, with §3's "100× fewer operations" marked."""
@@ -186,6 +196,9 @@ def plot_sparse_timings(timings, paper_reduction: float = 100):
     ax1.loglog(d, [t.csr_s * 1e3 for t in timings], "s-", color=RED, label="稀疏 CSR")
     ax1.loglog(d, [t.coo_s * 1e3 for t in timings], "^-", color=ORANGE, label="稀疏 COO")
     ax1.invert_xaxis()
+    ax1.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:g}%"))
+    ax1.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax1.yaxis.set_minor_formatter(FuncFormatter(_label_2_and_5))
     ax1.set_xlabel("密度（非零权重所占比例，向右递减）")
     ax1.set_ylabel("耗时（毫秒，取多次中最快）")
     ax1.set_title("同一个矩阵乘法的耗时")
@@ -199,6 +212,8 @@ def plot_sparse_timings(timings, paper_reduction: float = 100):
     ax2.axvline(paper_reduction, color=GREEN, ls="--", lw=1.2)
     ax2.text(paper_reduction, ax2.get_ylim()[0], f" 论文：运算减少 {paper_reduction:g} 倍\n 也“得不偿失”",
              color=GREEN, va="bottom", fontsize=8.5)
+    for axis in (ax2.xaxis, ax2.yaxis):
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax2.set_xlabel("乘加次数减少的倍数（1 / 密度）")
     ax2.set_ylabel("加速比（> 1：稀疏更快）")
     ax2.set_title("稀疏乘法从什么时候开始划算")

@@ -76,6 +76,23 @@ def pca_reduction(pca: ChannelPCA, k: int) -> tuple[nn.Conv2d, nn.Conv2d]:
     return reduce, expand
 
 
+def channel_variance_kept(original: Tensor, rebuilt: Tensor) -> Tensor:
+    """Per channel: 1 − (squared reconstruction error) / (variation of the original), (C,).
+
+    A channel that is constant over the map (e.g. a ReLU unit that never fires) has no
+    variance to keep: its entry is NaN rather than a misleading 0 % or 100 %.
+    """
+    if not isinstance(original, Tensor) or not isinstance(rebuilt, Tensor) or original.shape != rebuilt.shape:
+        raise ValueError(f"original 与 rebuilt 应为形状相同的张量，收到 "
+                         f"{getattr(original, 'shape', type(original).__name__)} 与 "
+                         f"{getattr(rebuilt, 'shape', type(rebuilt).__name__)}")
+    x, y = _pixels(original), _pixels(rebuilt)
+    centred = x - x.mean(0)
+    total = centred.pow(2).sum(0)
+    kept = 1 - (x - y).pow(2).sum(0) / total
+    return torch.where(total > 0, kept, torch.full_like(kept, float("nan")))
+
+
 def random_reduction_variance_kept(features: Tensor, k: int, seed: int = 0) -> float:
     """Variance kept by a random 1×1 reduction to ``k`` channels, reconstructed at its best.
 

@@ -106,30 +106,55 @@ class SparseTiming:
         return self.dense_s / self.coo_s
 
 
-def _best_time(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up: first calls allocate and pick kernels
-    best = float("inf")
+def _best_times(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Best-of-``repeats`` seconds for each function, measured round-robin.
+
+    Interleaving (dense, CSR, COO, dense, ...) means that a burst of load from other
+    processes slows all formats alike instead of spoiling one of them.
+    """
+    for fn in fns.values():
+        fn()  # warm-up: first calls allocate and pick kernels
+    best = dict.fromkeys(fns, float("inf"))
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
     return best
 
 
 def time_matmul(densities: Sequence[float] = DENSITIES, repeats: int = 5, seed: int = 0,
-                shape: tuple[int, int, int] = (ROWS, INNER, COLS)) -> list[SparseTiming]:
+                shape: tuple[int, int, int] = (ROWS, INNER, COLS), threads: int | None = 1) -> list[SparseTiming]:
     """Time W @ X with W dense, CSR and COO, for each density of W's non-zeros.
 
     Non-zeros are placed uniformly at random (unstructured sparsity, the case §3 discusses).
     The dense product always does rows·inner·cols multiply-adds, zeros included.
+
+    ``threads``: PyTorch threads during the measurement (restored afterwards); None keeps the
+    current setting. One thread by default compares the algorithms core for core: on a
+    shared machine a multi-threaded product waits for its slowest thread, so other
+    processes' load distorts it far more (on the 2-core machine this book was written on,
+    1 and 2 threads gave the same dense/sparse ratios when the machine was quiet).
     """
     if not densities or any(not (0 < d <= 1) for d in densities):
         raise ValueError(f"densities 中的每个密度都应在 (0, 1] 之间，收到 {list(densities)!r}")
     if not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"repeats 应为正整数，收到 {repeats!r}")
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads 应为正整数或 None，收到 {threads!r}")
     rows, inner, cols = shape
     generator = torch.Generator().manual_seed(seed)
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
     x = torch.randn(inner, cols, generator=generator)
+    try:
+        return _measure(densities, repeats, generator, x, rows, inner)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _measure(densities, repeats, generator, x, rows, inner) -> list[SparseTiming]:
     out = []
     with warnings.catch_warnings():
         # "Sparse CSR tensor support is in beta state": known, and not the reader's concern.
@@ -138,12 +163,10 @@ def time_matmul(densities: Sequence[float] = DENSITIES, repeats: int = 5, seed: 
             mask = torch.rand(rows, inner, generator=generator) < d
             w = torch.randn(rows, inner, generator=generator) * mask
             csr, coo = w.to_sparse_csr(), w.to_sparse_coo()
-            out.append(SparseTiming(
-                density=d, nnz=int(mask.sum()), cols=cols,
-                dense_s=_best_time(lambda: w @ x, repeats),
-                csr_s=_best_time(lambda: csr @ x, repeats),
-                coo_s=_best_time(lambda: torch.sparse.mm(coo, x), repeats),
-            ))
+            best = _best_times({"dense": lambda: w @ x, "csr": lambda: csr @ x,
+                                "coo": lambda: torch.sparse.mm(coo, x)}, repeats)
+            out.append(SparseTiming(density=d, nnz=int(mask.sum()), cols=x.shape[1],
+                                    dense_s=best["dense"], csr_s=best["csr"], coo_s=best["coo"]))
     return out
 
 

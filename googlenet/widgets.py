@@ -1,13 +1,19 @@
 """Interactive explorers for the notebooks (ipywidgets).
 
 Only core widgets that behave the same on ipywidgets 7.7 (Colab) and 8.x are used:
-IntSlider, Dropdown, HBox/VBox, Output, HTML and ``interactive_output``. Each explorer's
-text comes from a plain function (``describe_*``) that tests can call without a kernel;
-the notebooks show a static figure beside every explorer, because nbval and the static
-book do not run widgets.
+IntSlider, Dropdown, VBox and HTML, wired with ``observe``. The result is written into an
+HTML widget rather than printed into an Output widget: printed text travels as stream
+messages whose destination depends on the runner (a browser or nbclient puts it inside the
+widget, a runner without widget support leaves it in the cell), whereas an HTML widget's
+value is plain state, the same everywhere, and its text shows up in the cell's committed
+text representation for nbval to compare. Each explorer's text comes from a plain function
+(``describe_*``) that tests can call without a kernel; the notebooks show a static figure
+beside every explorer, because nbval and the static book do not run widgets.
 """
 
 from __future__ import annotations
+
+import html
 
 import ipywidgets as w
 
@@ -16,7 +22,21 @@ from .reduction import inception_inputs, module_cost
 from .sparse import chain_cost
 
 _STYLE = {"description_width": "initial"}
-_SLIDER = {"style": _STYLE, "continuous_update": False, "layout": w.Layout(width="420px")}
+
+
+def _slider(**kwargs) -> w.IntSlider:
+    # a Layout per slider: a shared one would tie the sliders' layouts together
+    return w.IntSlider(style=_STYLE, continuous_update=False, layout=w.Layout(width="420px"), **kwargs)
+
+
+def _wire(result: w.HTML, controls, describe) -> None:
+    """Write ``describe()`` into ``result`` now and whenever one of ``controls`` changes."""
+    def update(change=None) -> None:
+        result.value = f"<pre>{html.escape(describe())}</pre>"
+
+    for control in controls:
+        control.observe(update, names="value")
+    update()
 
 
 # ---- 笔记本 03：加宽两个相连的卷积层 -----------------------------------------------------
@@ -31,10 +51,10 @@ def describe_widening(c1: int, c2: int, in_channels: int = 64, size: int = 28) -
 
 def widening_explorer(in_channels: int = 64, size: int = 28) -> w.VBox:
     """Sliders for the widths of two chained 3×3 convolutions → their multiply-adds."""
-    c1 = w.IntSlider(value=128, min=16, max=1024, step=16, description="第一层滤波器数 C₁", **_SLIDER)
-    c2 = w.IntSlider(value=128, min=16, max=1024, step=16, description="第二层滤波器数 C₂", **_SLIDER)
-    out = w.interactive_output(lambda c1, c2: print(describe_widening(c1, c2, in_channels, size)),
-                               {"c1": c1, "c2": c2})
+    c1 = _slider(value=128, min=16, max=1024, step=16, description="第一层滤波器数 C₁")
+    c2 = _slider(value=128, min=16, max=1024, step=16, description="第二层滤波器数 C₂")
+    out = w.HTML()
+    _wire(out, (c1, c2), lambda: describe_widening(c1.value, c2.value, in_channels, size))
     title = w.HTML(f"<b>两个相连的 3×3 卷积</b>（输入 {size}×{size}×{in_channels}）")
     return w.VBox([title, c1, c2, out])
 
@@ -65,8 +85,8 @@ def reduction_explorer(row: str = "inception3a") -> w.VBox:
     rows = paper.inception_rows()
     pick = w.Dropdown(options=[(r.label, r.name) for r in rows], value=row,
                       description="Inception 模块", style=_STYLE)
-    r3 = w.IntSlider(min=1, description="#3×3 降维", **_SLIDER)
-    r5 = w.IntSlider(min=1, description="#5×5 降维", **_SLIDER)
+    r3 = _slider(min=1, description="#3×3 降维")
+    r5 = _slider(min=1, description="#5×5 降维")
 
     def reset(change=None) -> None:
         spec = paper.table1_row(pick.value)
@@ -76,9 +96,9 @@ def reduction_explorer(row: str = "inception3a") -> w.VBox:
         r3.value, r5.value = spec.n3x3red, spec.n5x5red
 
     reset()
-    pick.observe(reset, names="value")
-    out = w.interactive_output(lambda row, r3, r5: print(describe_reduction(row, r3, r5)),
-                               {"row": pick, "r3": r3, "r5": r5})
+    pick.observe(reset, names="value")  # registered first: sliders are reset before the text
+    out = w.HTML()
+    _wire(out, (pick, r3, r5), lambda: describe_reduction(pick.value, r3.value, r5.value))
     note = w.HTML("拖动滑块改变两个 1×1 降维层的宽度；输出通道数只由 #1×1、#3×3、#5×5 和池化投影决定。")
     return w.VBox([pick, r3, r5, note, out])
 

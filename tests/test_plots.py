@@ -42,7 +42,7 @@ def test_plot_budget():
     bars = fig.axes[0].patches
     assert len(bars) == 6 + 8  # six GoogLeNet stages (aux included), eight AlexNet layers
     text = render(fig)
-    assert "参数量" in text and "预算 1.5×10⁹" in text and "AlexNet 全连接 1" in text
+    assert "参数量" in text and "1.5×10⁹" in text and "AlexNet 全连接 1" in text
 
 
 def test_show_filters_pads_to_the_largest():

@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from googlenet.projection import channel_pca, pca_reduction, random_reduction_variance_kept
+from googlenet.projection import (channel_pca, channel_variance_kept, pca_reduction,
+                                  random_reduction_variance_kept)
 
 
 def _low_rank_features(rank=3, channels=12, size=10, seed=0):
@@ -30,6 +31,19 @@ def test_pca_reduction_is_a_1x1_convolution_that_reconstructs():
         y = reduce(f.unsqueeze(0))
         assert y.shape == (1, 3, 10, 10)
         assert torch.allclose(expand(y)[0], f, atol=1e-4)
+
+
+def test_channel_variance_kept():
+    f = _low_rank_features()
+    assert torch.allclose(channel_variance_kept(f, f), torch.ones(12, dtype=torch.float64))
+    means = f.mean((1, 2), keepdim=True).expand_as(f)  # predicting each channel's mean keeps nothing
+    assert torch.allclose(channel_variance_kept(f, means), torch.zeros(12, dtype=torch.float64), atol=1e-9)
+    dead = f.clone()
+    dead[0] = 0.0  # a channel that never fires has nothing to keep
+    kept = channel_variance_kept(dead, dead)
+    assert torch.isnan(kept[0]) and torch.allclose(kept[1:], torch.ones(11, dtype=torch.float64))
+    with pytest.raises(ValueError, match="形状相同"):
+        channel_variance_kept(f, f[:3])
 
 
 def test_pca_beats_random_projection():

@@ -1,6 +1,7 @@
 """§3 measured: the quadratic cost of widening, and sparse-vs-dense timing bookkeeping."""
 
 import pytest
+import torch
 
 from googlenet.sparse import SparseTiming, break_even_density, chain_cost, time_matmul, widening_costs
 
@@ -31,6 +32,14 @@ def test_time_matmul_small():
     assert full.nnz == 64 * 64  # density 1: every weight drawn non-zero
     assert 0 <= sparse.nnz < 64 * 64 * 0.05
     assert all(t.dense_s > 0 and t.csr_s > 0 and t.coo_s > 0 for t in timings)
+
+
+def test_time_matmul_restores_thread_count():
+    before = torch.get_num_threads()
+    time_matmul(densities=(0.5,), repeats=1, shape=(16, 16, 4), threads=1)
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads"):
+        time_matmul(densities=(0.5,), threads=0)
 
 
 def test_time_matmul_emits_no_warning(recwarn):
