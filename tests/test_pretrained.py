@@ -70,3 +70,21 @@ def test_torchvision_url_and_categories():
     assert pretrained.weights_url().startswith("https://download.pytorch.org/models/googlenet-")
     cats = pretrained.imagenet_categories()
     assert len(cats) == 1000 and cats[0] == "tench" and cats[701] == "parachute"
+
+
+@pytest.mark.parametrize("aux", [True, False])
+def test_a_torchvision_state_dict_loads_and_agrees(tmp_path, aux):
+    """What the real file is: torchvision's own GoogLeNet state dict (here randomly initialised)."""
+    import torchvision
+
+    torch.manual_seed(1)
+    tv = torchvision.models.googlenet(weights=None, aux_logits=aux, init_weights=True,
+                                      transform_input=True).eval()
+    path = tmp_path / "server" / "googlenet-tv.pth"
+    path.parent.mkdir()
+    torch.save(tv.state_dict(), path)
+    ours = pretrained.imagenet_googlenet(url=path.as_uri(), cache_dir=tmp_path / "cache")
+    assert (ours.aux1 is not None) == aux
+    x = torch.randn(2, 3, 96, 96)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), tv(x), atol=1e-4, rtol=1e-4)
