@@ -228,6 +228,22 @@ def average_precision(scores, is_tp, num_gt: int, interpolation: str = "all-poin
     return float((steps * envelope).sum())
 
 
+def image_true_positives(detection: dict, ground_truth: dict,
+                         iou_threshold: float = paper.DETECTION_IOU_THRESHOLD) -> Tensor:
+    """For one image in torchvision's format: which detections are true positives (per-class matching)."""
+    _check_image_dict(detection, 0, ("boxes", "scores", "labels"), "检测结果")
+    _check_image_dict(ground_truth, 0, ("boxes", "labels"), "真实标注")
+    d_boxes, g_boxes = as_boxes(detection["boxes"]), as_boxes(ground_truth["boxes"], "gt boxes")
+    d_labels = torch.as_tensor(detection["labels"]).long().flatten()
+    g_labels = torch.as_tensor(ground_truth["labels"]).long().flatten()
+    d_scores = _as_scores(detection["scores"], len(d_boxes))
+    is_tp = torch.zeros(len(d_boxes), dtype=torch.bool)
+    for c in set(d_labels.tolist()):
+        dm, gm = d_labels == c, g_labels == c
+        is_tp[dm] = match_detections(d_boxes[dm], d_scores[dm], g_boxes[gm], iou_threshold).is_tp
+    return is_tp
+
+
 @dataclass
 class DetectionEvaluation:
     """mAP and what it is made of, per class (`evaluate_detections`' answer)."""

@@ -73,8 +73,13 @@ class RegionOutputs:
     """What the region classifier says about the proposals of one image."""
 
     boxes: Tensor  # K×4
-    probs: Tensor  # K×C: class probabilities (mean over the models of the ensemble)
+    probs: list[Tensor]  # per model, K×C class probabilities (softmax of its own classifier)
     features: list[Tensor]  # per model, K×D pooled features
+
+    @property
+    def mean_probs(self) -> Tensor:
+        """K×C: the ensemble's probabilities, the mean over the models."""
+        return torch.stack(self.probs).mean(0)
 
 
 def _model_outputs(model: nn.Module, x: Tensor) -> tuple[Tensor, Tensor]:
@@ -98,7 +103,7 @@ def classify_regions(models: nn.Module | Sequence[nn.Module], images: Sequence[T
         raise ValueError(f"images 与 boxes 的图像数应相同，收到 {len(images)} 和 {len(boxes)}")
     boxes = [as_boxes(b) for b in boxes]
     crops = torch.cat([crop_regions(img, b, size, context) for img, b in zip(images, boxes)]) if images else None
-    per_model_feats, probs = [], 0
+    per_model_feats, per_model_probs = [], []
     for model in models:
         model.eval()
         feats, logits = [], []
@@ -109,14 +114,36 @@ def classify_regions(models: nn.Module | Sequence[nn.Module], images: Sequence[T
         feats = torch.cat(feats) if feats else torch.zeros(0, 0)
         logits = torch.cat(logits) if logits else torch.zeros(0, 0)
         per_model_feats.append(feats)
-        probs = probs + F.softmax(logits.float(), 1)
-    probs = probs / len(models)
+        per_model_probs.append(F.softmax(logits.float(), 1))
     out, start = [], 0
     for b in boxes:
         end = start + len(b)
-        out.append(RegionOutputs(b, probs[start:end], [f[start:end] for f in per_model_feats]))
+        out.append(RegionOutputs(b, [p[start:end] for p in per_model_probs], [f[start:end] for f in per_model_feats]))
         start = end
     return out
+
+
+def class_scores(outputs: RegionOutputs, heads: Sequence[BackgroundHead] | None = None,
+                 members: Sequence[int] | None = None) -> Tensor:
+    """K×C class scores of one image's regions, averaged over the chosen ensemble ``members``.
+
+    Without ``heads``: each model's softmax confidence (no background class). With ``heads``
+    (one per model): each head's object probabilities, background's share left out.
+    """
+    members = list(range(len(outputs.probs))) if members is None else list(members)
+    if not members or any(not 0 <= m < len(outputs.probs) for m in members):
+        raise ValueError(f"members 应为 0 到 {len(outputs.probs) - 1} 之间的模型编号，收到 {members}")
+    if heads is not None and len(heads) != len(outputs.probs):
+        raise ValueError(f"heads 应为每个模型一个，共 {len(outputs.probs)} 个，收到 {len(heads)} 个")
+    if heads is None:
+        return torch.stack([outputs.probs[m] for m in members]).mean(0)
+    return torch.stack([heads[m].object_probs(outputs.features[m]) for m in members]).mean(0)
+
+
+def detect(outputs: Sequence[RegionOutputs], heads: Sequence[BackgroundHead] | None = None,
+           members: Sequence[int] | None = None, **kwargs) -> list[dict[str, Tensor]]:
+    """Detections (torchvision format) for each image: `class_scores`, then `to_detections` (kwargs go there)."""
+    return [to_detections(o.boxes, class_scores(o, heads, members), **kwargs) for o in outputs]
 
 
 def to_detections(boxes, class_scores: Tensor, *, nms_iou: float = 0.3, min_score: float = 0.01,
@@ -172,6 +199,13 @@ class BackgroundHead(nn.Module):
     def object_probs(self, features: Tensor) -> Tensor:
         """K×num_classes: the probability of each object class (background's share left out)."""
         return F.softmax(self(features), 1)[:, :self.num_classes]
+
+
+def region_training_set(outputs: Sequence[RegionOutputs], canvases, num_classes: int) -> tuple[list[Tensor], Tensor]:
+    """(features per model, labels) of all regions of training canvases, labelled by `region_labels`."""
+    labels = torch.cat([region_labels(o.boxes, c.boxes, c.labels, num_classes) for o, c in zip(outputs, canvases)])
+    features = [torch.cat([o.features[m] for o in outputs]) for m in range(len(outputs[0].features))]
+    return features, labels
 
 
 def train_background_head(features: Tensor, labels: Tensor, num_classes: int, *, background_ratio: float = 3.0,

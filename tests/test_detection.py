@@ -209,3 +209,11 @@ def test_section8_facts_are_consistent_with_the_tables():
     assert googlenet_row.map == pytest.approx(det.SECTION8.ensemble_map * 100)
     assert det.SECTION8.coverage_after > det.SECTION8.coverage_before
     assert not det.SECTION8.bounding_box_regression
+
+
+def test_image_true_positives_match_per_class():
+    gt = {"boxes": [A, (100, 100, 140, 140)], "labels": [0, 1]}
+    d = {"boxes": [C, A, (100, 100, 140, 140), (100, 100, 140, 140)], "scores": [0.9, 0.8, 0.7, 0.6],
+         "labels": [0, 0, 0, 1]}
+    # C takes A (0.6); A itself is then a duplicate; the third has the wrong class; the fourth is right.
+    assert det.image_true_positives(d, gt).tolist() == [True, False, False, True]

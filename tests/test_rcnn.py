@@ -60,7 +60,7 @@ def test_classify_regions_batches_across_images_and_averages_the_ensemble(two_mo
              torch.tensor([[5, 5, 75, 75]], dtype=torch.float)]
     out = rcnn.classify_regions(two_models, images, boxes, 64, batch_size=2)
     assert [len(o.boxes) for o in out] == [2, 0, 1]
-    assert out[0].probs.shape == (2, 10) and len(out[0].features) == 2 and out[0].features[0].shape == (2, 1024)
+    assert out[0].probs[0].shape == (2, 10) and len(out[0].features) == 2 and out[0].features[0].shape == (2, 1024)
     # Same answers one image at a time and one model at a time; the ensemble is the mean softmax.
     with torch.no_grad():
         for m_i, model in enumerate(two_models):
@@ -68,8 +68,13 @@ def test_classify_regions_batches_across_images_and_averages_the_ensemble(two_mo
             assert torch.allclose(alone.features[0], out[2].features[m_i], atol=1e-4)
         crops = rcnn.crop_regions(images[0], boxes[0], 64)
         mean = sum(F.softmax(m(crops), 1) for m in two_models) / 2
-    assert torch.allclose(out[0].probs, mean, atol=1e-5)
-    assert torch.allclose(out[0].probs.sum(1), torch.ones(2))
+        first = F.softmax(two_models[0](crops), 1)
+    assert torch.allclose(out[0].mean_probs, mean, atol=1e-5)
+    assert torch.allclose(rcnn.class_scores(out[0]), mean, atol=1e-5)
+    assert torch.allclose(rcnn.class_scores(out[0], members=[0]), first, atol=1e-5)
+    assert torch.allclose(out[0].mean_probs.sum(1), torch.ones(2))
+    with pytest.raises(ValueError, match="members"):
+        rcnn.class_scores(out[0], members=[2])
 
 
 def test_classify_regions_refuses_bad_input(two_models):
@@ -130,3 +135,17 @@ def test_background_head_learns_separable_classes_and_reads_raw_features():
 def test_background_head_needs_both_kinds_of_regions():
     with pytest.raises(ValueError, match="背景"):
         rcnn.train_background_head(torch.randn(5, 4), torch.zeros(5, dtype=torch.long), num_classes=3)
+
+
+def test_detect_with_background_heads(two_models):
+    g = torch.Generator().manual_seed(2)
+    images = [torch.rand(1, 80, 80, generator=g)]
+    boxes = [torch.tensor([[0, 0, 40, 40], [20, 10, 70, 50]], dtype=torch.float)]
+    out = rcnn.classify_regions(two_models, images, boxes, 64)
+    heads = [rcnn.BackgroundHead(1024, 10) for _ in two_models]  # zero weights: uniform over 11
+    scores = rcnn.class_scores(out[0], heads)
+    assert torch.allclose(scores, torch.full((2, 10), 1 / 11))
+    dets = rcnn.detect(out, heads, nms_iou=0.3)
+    assert len(dets) == 1 and set(dets[0]) == {"boxes", "scores", "labels"}
+    with pytest.raises(ValueError, match="heads"):
+        rcnn.class_scores(out[0], heads[:1])
