@@ -1,0 +1,213 @@
+"""§6's training-time image sampling, as transforms on float tensors C×H×W in [0, 1].
+
+The paper (§6) describes what "was verified to work very well after the competition":
+
+* patches of the image whose **area is uniform in 8 %–100 %** and whose **aspect ratio is
+  random in 3/4–4/3** (`RandomResizedCrop`; the constants come from `googlenet.paper.TRAINING`
+  and equal the defaults of torchvision's RandomResizedCrop, whose sampler we reuse);
+* the **photometric distortions** of Andrew Howard: random brightness, contrast and colour
+  (`PhotometricDistortion`; Fashion-MNIST is grey, so only brightness and contrast apply);
+* **random interpolation** when resizing: bilinear, area, nearest neighbour or bicubic with
+  equal probability, drawn per image (`resize`, inside `RandomResizedCrop`);
+* horizontal flips (standard since AlexNet, and Howard's too).
+
+All randomness comes from torch's global generator, so `torch.manual_seed` makes a run of
+transforms reproducible (the trainer seeds it per epoch, see `googlenet.train`).
+
+Two strengths are offered (`train_transform`): ``"paper"`` is §6 as written; ``"light"`` keeps
+every ingredient but crops at least 25 % of the image and distorts less, because the book's
+training runs last minutes, not weeks: with a few epochs of 28-pixel Fashion-MNIST images,
+tiny crops mostly cost accuracy the short run never wins back (measured in
+``benchmarks/bench_time_to_accuracy.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torchvision.transforms import RandomResizedCrop as _TorchvisionRRC
+from torchvision.transforms import v2
+
+from . import paper
+from .data import normalization
+
+INTERPOLATIONS = paper.TRAINING.interpolations  # ("bilinear", "area", "nearest", "bicubic")
+STRENGTHS = ("paper", "light", "none")
+
+
+def _check_size(size) -> tuple[int, int]:
+    if isinstance(size, int) and not isinstance(size, bool) and size > 0:
+        return size, size
+    if (isinstance(size, Sequence) and len(size) == 2
+            and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in size)):
+        return int(size[0]), int(size[1])
+    raise ValueError(f"size 应为正整数或 (高, 宽) 两个正整数，收到 {size!r}")
+
+
+def _check_image(img) -> None:
+    if not isinstance(img, Tensor) or img.dim() != 3 or not img.is_floating_point():
+        shape = tuple(img.shape) if isinstance(img, Tensor) else type(img).__name__
+        raise ValueError(f"图像应为 C×H×W 的浮点张量（取值 0–1），收到 {shape}")
+
+
+def resize(img: Tensor, size: int | tuple[int, int], interpolation: str = "bilinear") -> Tensor:
+    """Resize a C×H×W image in [0, 1] with one of §6's four interpolations.
+
+    * ``"bilinear"``, ``"bicubic"``: ``F.interpolate`` with ``antialias=True`` (when shrinking,
+      the kernel widens to cover every source pixel, as PIL does); bicubic overshoots at edges,
+      so its result is clipped back to [0, 1].
+    * ``"nearest"``: nearest neighbour (``"nearest-exact"``: PIL/OpenCV's pixel-centre rule).
+    * ``"area"``: every output pixel is the average of the source pixels it covers
+      (``F.interpolate(mode="area")``, i.e. adaptive average pooling, OpenCV's INTER_AREA when
+      shrinking). Enlarging, it averages the one or two source pixels under each output pixel,
+      which looks close to nearest neighbour: on 28-pixel Fashion-MNIST the sampled crops are
+      enlarged, so "area" and "nearest" differ only at pixel boundaries here.
+    """
+    _check_image(img)
+    size = _check_size(size)
+    x = img.unsqueeze(0)
+    if interpolation == "bilinear":
+        y = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
+    elif interpolation == "bicubic":
+        y = F.interpolate(x, size=size, mode="bicubic", align_corners=False, antialias=True).clamp_(0, 1)
+    elif interpolation == "nearest":
+        y = F.interpolate(x, size=size, mode="nearest-exact")
+    elif interpolation == "area":
+        y = F.interpolate(x, size=size, mode="area")
+    else:
+        raise ValueError(f"interpolation 应为 {', '.join(INTERPOLATIONS)} 之一，收到 {interpolation!r}")
+    return y.squeeze(0)
+
+
+class RandomResizedCrop:
+    """§6's patch sampling: area uniform in ``scale``, aspect ratio log-uniform in ``ratio``,
+    resized to ``size`` with an interpolation drawn uniformly from ``interpolations``.
+
+    The sampler is torchvision's (``RandomResizedCrop.get_params``); its defaults are §6's.
+    A drawn patch that does not fit inside the image is drawn again (up to 10 times, then the
+    central crop), so on a square image areas above 3/4, where a 4:3 patch stops fitting, come
+    up somewhat less often than a strictly uniform draw would give; below that the area is uniform.
+    """
+
+    def __init__(self, size: int | tuple[int, int], scale: tuple[float, float] = paper.TRAINING.crop_area,
+                 ratio: tuple[float, float] = paper.TRAINING.crop_aspect,
+                 interpolations: Sequence[str] = INTERPOLATIONS):
+        self.size = _check_size(size)
+        if not (len(scale) == 2 and 0 < scale[0] <= scale[1] <= 1):
+            raise ValueError(f"scale 应为 0 < 下限 ≤ 上限 ≤ 1 的面积比例区间，收到 {scale!r}")
+        if not (len(ratio) == 2 and 0 < ratio[0] <= ratio[1]):
+            raise ValueError(f"ratio 应为 0 < 下限 ≤ 上限 的宽高比区间，收到 {ratio!r}")
+        bad = [m for m in interpolations if m not in INTERPOLATIONS]
+        if not interpolations or bad:
+            raise ValueError(f"interpolations 应为 {INTERPOLATIONS} 中的若干个，收到 {tuple(interpolations)!r}")
+        self.scale, self.ratio, self.interpolations = tuple(scale), tuple(ratio), tuple(interpolations)
+
+    def sample(self, img: Tensor) -> tuple[int, int, int, int, str]:
+        """Draw (top, left, height, width, interpolation) for ``img``."""
+        _check_image(img)
+        top, left, h, w = _TorchvisionRRC.get_params(img, list(self.scale), list(self.ratio))
+        mode = self.interpolations[int(torch.randint(len(self.interpolations), ()))]
+        return top, left, h, w, mode
+
+    def apply(self, img: Tensor, params: tuple[int, int, int, int, str]) -> Tensor:
+        top, left, h, w, mode = params
+        return resize(img[:, top:top + h, left:left + w], self.size, mode)
+
+    def __call__(self, img: Tensor) -> Tensor:
+        return self.apply(img, self.sample(img))
+
+    def __repr__(self) -> str:
+        return (f"RandomResizedCrop(size={self.size}, scale={self.scale}, "
+                f"ratio=({self.ratio[0]:.3f}, {self.ratio[1]:.3f}), interpolations={self.interpolations})")
+
+
+class PhotometricDistortion:
+    """Howard-style photometric distortion: random brightness, contrast and (RGB only) saturation.
+
+    Each factor is drawn uniformly from [1 − s, 1 + s], applied in a random order
+    (torchvision's ColorJitter). A grey image has no colour to distort, so ``saturation`` is
+    ignored for 1-channel inputs.
+    """
+
+    def __init__(self, brightness: float = 0.4, contrast: float = 0.4, saturation: float = 0.4):
+        for name, value in (("brightness", brightness), ("contrast", contrast), ("saturation", saturation)):
+            if not 0 <= value < 1:
+                raise ValueError(f"{name} 应在 [0, 1) 之间，收到 {value!r}")
+        self.brightness, self.contrast, self.saturation = brightness, contrast, saturation
+        self._grey = v2.ColorJitter(brightness=brightness, contrast=contrast)
+        self._rgb = v2.ColorJitter(brightness=brightness, contrast=contrast, saturation=saturation)
+
+    def __call__(self, img: Tensor) -> Tensor:
+        _check_image(img)
+        return (self._rgb if img.shape[0] == 3 else self._grey)(img)
+
+    def __repr__(self) -> str:
+        return (f"PhotometricDistortion(brightness={self.brightness}, contrast={self.contrast}, "
+                f"saturation={self.saturation})")
+
+
+class CenterResize:
+    """Evaluation: shorter side to ``size`` (bilinear), then the central ``size``×``size`` square."""
+
+    def __init__(self, size: int):
+        self.size = _check_size(size)[0]
+
+    def __call__(self, img: Tensor) -> Tensor:
+        _check_image(img)
+        h, w = img.shape[-2:]
+        scale = self.size / min(h, w)
+        new_h, new_w = max(self.size, round(h * scale)), max(self.size, round(w * scale))
+        img = resize(img, (new_h, new_w), "bilinear")
+        top, left = (new_h - self.size) // 2, (new_w - self.size) // 2
+        return img[:, top:top + self.size, left:left + self.size]
+
+    def __repr__(self) -> str:
+        return f"CenterResize({self.size})"
+
+
+STRENGTH_PARAMS = {
+    # §6 as written; Howard's distortions at the strength commonly used with them.
+    "paper": {"scale": paper.TRAINING.crop_area, "brightness": 0.4, "contrast": 0.4, "saturation": 0.4},
+    # Every ingredient, but milder: for runs of a few epochs (see the module docstring).
+    "light": {"scale": (0.25, 1.0), "brightness": 0.2, "contrast": 0.2, "saturation": 0.2},
+}
+
+
+def train_transform(image_size: int, channels: int = 1, strength: str = "light") -> v2.Compose:
+    """The training transform: §6 crop with random interpolation, photometric distortion,
+    horizontal flip, normalisation. ``strength="none"`` only resizes and normalises."""
+    if strength not in STRENGTHS:
+        raise ValueError(f"strength 应为 {', '.join(STRENGTHS)} 之一，收到 {strength!r}")
+    mean, std = normalization(channels)
+    if strength == "none":
+        return v2.Compose([CenterResize(image_size), v2.Normalize(mean, std)])
+    p = STRENGTH_PARAMS[strength]
+    return v2.Compose([
+        RandomResizedCrop(image_size, scale=p["scale"]),
+        PhotometricDistortion(p["brightness"], p["contrast"], p["saturation"]),
+        v2.RandomHorizontalFlip(0.5),
+        v2.Normalize(mean, std),
+    ])
+
+
+def eval_transform(image_size: int, channels: int = 1) -> v2.Compose:
+    """The evaluation transform: `CenterResize` (the whole image for square inputs) and normalisation."""
+    mean, std = normalization(channels)
+    return v2.Compose([CenterResize(image_size), v2.Normalize(mean, std)])
+
+
+def to_model_input(images: Tensor, image_size: int) -> Tensor:
+    """uint8 images (N×H×W grey or N×H×W×3 RGB) → normalised float batch N×C×S×S for the model.
+
+    The batched equivalent of `eval_transform`, for code that holds raw images (notebooks,
+    region crops in detection).
+    """
+    if not isinstance(images, Tensor) or images.dtype != torch.uint8 or images.dim() not in (3, 4):
+        raise ValueError(f"images 应为 uint8 的 N×H×W 或 N×H×W×3 张量，收到 "
+                         f"{tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__}")
+    x = images.unsqueeze(1) if images.dim() == 3 else images.permute(0, 3, 1, 2)
+    transform = eval_transform(image_size, x.shape[1])
+    return torch.stack([transform(img.float().div(255)) for img in x])

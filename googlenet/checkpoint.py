@@ -1,0 +1,97 @@
+"""Checkpoints that survive crashes: atomic writes, safe loads, clear errors.
+
+A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts, so that it loads
+with ``torch.load(weights_only=True)``, which refuses to run code hidden in a pickle. It is
+written to a temporary file in the same directory, flushed to disk (fsync) and then renamed
+over the old one (``os.replace`` is atomic), so a crash at any moment leaves either the old
+checkpoint or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import torch
+
+FORMAT = "googlenet-train/1"
+REQUIRED_KEYS = ("format", "config", "epoch", "model", "ema", "optimizer", "scheduler", "history")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used: damaged, from another program, or from another configuration."""
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
+    """Write a file so that readers see either the old or the complete new content."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    try:  # make the rename itself durable (not possible on every file system)
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+    return path
+
+
+def atomic_write_json(path: str | Path, obj: Any) -> Path:
+    text = json.dumps(obj, ensure_ascii=False, indent=1) + "\n"
+    return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def save_checkpoint(path: str | Path, state: dict) -> Path:
+    missing = [k for k in REQUIRED_KEYS if k not in state]
+    if missing:
+        raise ValueError(f"检查点缺少字段 {missing}")
+    return atomic_write(path, lambda f: torch.save(state, f))
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict:
+    """Load and sanity-check a checkpoint written by `save_checkpoint` (``weights_only=True``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"找不到检查点文件 {path}")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, pickle.UnpicklingError, EOFError, zipfile.BadZipFile, ValueError,
+            AttributeError, KeyError, IndexError, TypeError, OSError) as err:
+        raise CheckpointError(f"检查点 {path} 已损坏或不是本包写出的文件，无法读取"
+                              f"（{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}）。"
+                              "请删除它后重新训练，或换一个输出目录") from err
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        found = state.get("format") if isinstance(state, dict) else type(state).__name__
+        raise CheckpointError(f"检查点 {path} 的格式为 {found!r}，应为 {FORMAT!r}（不是本包训练器写出的检查点）")
+    missing = [k for k in REQUIRED_KEYS if k not in state]
+    if missing:
+        raise CheckpointError(f"检查点 {path} 缺少字段 {missing}（文件不完整）")
+    return state
+
+
+def config_differences(saved: dict, current: dict, ignore: tuple[str, ...] = ()) -> list[str]:
+    """Human-readable (Chinese) lines for every field where two configurations disagree."""
+    lines = []
+    for key in sorted(set(saved) | set(current)):
+        if key in ignore:
+            continue
+        a, b = saved.get(key, "（无）"), current.get(key, "（无）")
+        if a != b:
+            lines.append(f"{key}：检查点中为 {a!r}，本次为 {b!r}")
+    return lines

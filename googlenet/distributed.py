@@ -1,0 +1,77 @@
+"""Data-parallel training across processes (``torchrun --nproc_per_node=N -m googlenet train``).
+
+torchrun starts N copies of the program and tells each its place through environment
+variables (``RANK``, ``LOCAL_RANK``, ``WORLD_SIZE``, ``MASTER_ADDR``/``MASTER_PORT``). Each
+process then trains a replica of the model on its own shard of every epoch
+(``DistributedSampler``) and ``DistributedDataParallel`` averages the gradients after every
+backward pass, so all replicas take the same step and keep identical weights. This is
+synchronous data parallelism; the paper's DistBelief used asynchronous SGD with a parameter
+server, which nothing in PyTorch's core provides.
+
+Backends: gloo on CPU, nccl on GPUs (one GPU per process, chosen by ``LOCAL_RANK``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class Context:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+    owns_group: bool = False  # we initialised the process group, so we tear it down
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def setup(device_type: str) -> Context:
+    """Join the process group if torchrun started us (``WORLD_SIZE`` > 1); otherwise a 1-process context."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return Context()
+    owns = False
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device_type == "cuda" else "gloo")
+        owns = True
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    if device_type == "cuda":
+        torch.cuda.set_device(local_rank)
+    return Context(dist.get_rank(), dist.get_world_size(), local_rank, owns)
+
+
+def teardown(ctx: Context) -> None:
+    if ctx.owns_group and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def barrier(ctx: Context) -> None:
+    if ctx.distributed:
+        dist.barrier()
+
+
+def all_reduce_sum(ctx: Context, values: torch.Tensor) -> torch.Tensor:
+    """Sum ``values`` over all processes (in place; a no-op for one process)."""
+    if ctx.distributed:
+        dist.all_reduce(values, op=dist.ReduceOp.SUM)
+    return values
+
+
+def any_true(ctx: Context, flag: bool, device: torch.device) -> bool:
+    """True on every process if ``flag`` is true on any (so all stop together, none hangs)."""
+    if not ctx.distributed:
+        return flag
+    t = torch.tensor([1.0 if flag else 0.0], device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
