@@ -317,6 +317,115 @@ def plot_variance_kept(pca, marks=(16,), random_kept: dict | None = None):
     return fig
 
 
+# ---- 笔记本 06：在子集上训练（§6 的训练方法） ---------------------------------------------
+
+def _history_series(history, key):
+    """(epochs, values) of the entries of a training history that have ``key``."""
+    pts = [(e["epoch"], e[key]) for e in history if e.get(key) is not None]
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+def plot_training_curves(history, *, fig=None, title: str = ""):
+    """Three panels: training loss of each head, test accuracy (heads, Polyak average), learning rate.
+
+    ``history`` is the list of per-epoch dicts of `googlenet.train`. ``fig``: draw into this
+    Figure (the trainer passes a pyplot-free one); by default a new pyplot figure.
+    """
+    use_chinese_font()
+    if fig is None:
+        fig = plt.figure(figsize=(12, 3.6), layout="constrained")
+    ax_loss, ax_acc, ax_lr = fig.subplots(1, 3)
+    for key, label, color in (("loss_main", "主分类器", BLUE), ("loss_aux1", "辅助分类器 1（4a）", ORANGE),
+                              ("loss_aux2", "辅助分类器 2（4d）", GREEN)):
+        x, y = _history_series(history, key)
+        if x:
+            ax_loss.plot(x, y, "o-", color=color, label=label)
+    ax_loss.set(title="训练损失（交叉熵）", xlabel="轮（epoch）", ylabel="损失")
+    for key, label, color, style in (("train_acc", "主分类器（训练，增强后）", BLUE, "o:"),
+                                     ("test_acc", "主分类器（测试）", BLUE, "o-"),
+                                     ("test_acc_avg", "Polyak 平均（测试）", RED, "s-"),
+                                     ("test_acc_aux1", "辅助分类器 1（测试）", ORANGE, "o--"),
+                                     ("test_acc_aux2", "辅助分类器 2（测试）", GREEN, "o--")):
+        x, y = _history_series(history, key)
+        if x:
+            ax_acc.plot(x, y, style, color=color, label=label)
+    ax_acc.set(title="准确率", xlabel="轮（epoch）", ylabel="top-1 准确率")
+    x, y = _history_series(history, "lr")
+    ax_lr.plot(x, y, "o-", color=GREY)
+    ax_lr.set(title="每轮最后一步的学习率", xlabel="轮（epoch）", ylabel="学习率")
+    for ax in (ax_loss, ax_acc, ax_lr):
+        ax.grid(alpha=0.3)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    for ax in (ax_loss, ax_acc):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_lr_schedules(panels):
+    """Learning-rate schedules side by side. ``panels``: list of (title, {label: (epochs, lrs)})."""
+    fig, axes = _figure(1, len(panels), figsize=(5.5 * len(panels), 3.4), squeeze=False)
+    colors = [RED, BLUE, GREEN, ORANGE]
+    for ax, (title, curves) in zip(axes[0], panels):
+        for (label, (x, y)), color in zip(curves.items(), colors):
+            ax.plot(x, y, color=color, label=label)
+        ax.set(title=title, xlabel="轮（epoch）", ylabel="学习率")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8.5)
+    fig.tight_layout()
+    return fig
+
+
+def show_image_grid(images, *, ncols: int, titles=None, suptitle: str = "", boxes=None, size: float = 1.6):
+    """Grey (H×W or 1×H×W) or RGB (3×H×W) images in [0, 1] or uint8, in a grid.
+
+    ``boxes``: optional list (one per image) of (top, left, height, width) rectangles to draw,
+    e.g. the patches a random crop sampled.
+    """
+    from matplotlib.patches import Rectangle
+
+    imgs = []
+    for img in _as_images(images):
+        if img.ndim == 3 and img.shape[0] in (1, 3):
+            img = img.transpose(1, 2, 0)
+        if img.max() > 1.0:
+            img = img / 255.0
+        imgs.append(img.squeeze(-1) if img.ndim == 3 and img.shape[-1] == 1 else img)
+    nrows = -(-len(imgs) // ncols)
+    fig, axes = _figure(nrows, ncols, figsize=(size * ncols, size * nrows + (0.5 if suptitle else 0)),
+                        squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= len(imgs):
+            continue
+        ax.imshow(np.clip(imgs[i], 0, 1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        for top, left, h, w in (boxes[i] if boxes is not None else ()):
+            ax.add_patch(Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor=RED, linewidth=1.2))
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def plot_runs(runs, key: str = "test_acc", *, ylabel: str = "测试准确率", title: str = ""):
+    """One metric of several training histories against the epoch. ``runs``: {label: history}."""
+    fig, ax = _figure(figsize=(6, 3.6))
+    for (label, history), color in zip(runs.items(), [BLUE, RED, GREEN, ORANGE, GREY]):
+        x, y = _history_series(history, key)
+        ax.plot(x, y, "o-", color=color, label=label)
+    ax.set(title=title, xlabel="轮（epoch）", ylabel=ylabel)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 # ---- 笔记本 07：多裁剪评估（§7） ---------------------------------------------------------------
 
 def _to_hwc(img) -> np.ndarray:

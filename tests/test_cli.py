@@ -14,6 +14,16 @@ TINY_ARGS = ["--train-per-class", "2", "--test-per-class", "1", "--batch-size", 
              "--lr", "0.05", "--no-progress"]
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny batches gain nothing from a second thread, and one thread does not stall (OpenMP
+    threads wait for each other) when other processes share the CPU."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.mark.parametrize("command, words", [
     ("train", ["训练", "辅助分类器", "学习率", "--resume", "torchrun"]),
     ("evaluate", ["top-1", "top-5", "检查点"]),
