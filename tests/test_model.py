@@ -129,13 +129,14 @@ def test_torchvision_variant_equals_torchvision(transform_input):
     ours.load_state_dict(tv.state_dict(), strict=True)
     assert set(ours.state_dict()) == set(tv.state_dict())
     tv.eval(), ours.eval()
-    x = torch.randn(2, 3, 224, 224)
+    x = torch.randn(1, 3, 224, 224)
     with torch.no_grad():
         expected, got = tv(x), ours(x)
     assert expected.abs().max() > 0.1
     assert (expected - got).abs().max() <= 1e-5
     # training mode: same heads, but torchvision returns aux2 before aux1
     tv.train(), ours.train()
+    x = x[:, :, :96, :96]  # any size ≥ 64 exercises the same layers; keeps the test fast
     torch.manual_seed(3)
     t = tv(x)
     torch.manual_seed(3)
