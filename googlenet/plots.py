@@ -691,8 +691,7 @@ def show_detections(canvases, class_names, *, detections=None, correct=None, pro
                 _draw_box(ax, box, GREEN, linestyle="--", linewidth=1.3,
                           text="" if detections is not None else class_names[label])
                 if detections is not None:  # the true class under the box, to read wrong labels against
-                    ax.text(box[0] - 0.5, box[3] + 0.5, class_names[label], color=GREEN, fontsize=7, va="top",
-                            fontweight="bold")
+                    ax.text(box[0] - 0.5, box[3] + 0.5, class_names[label], color=GREEN, fontsize=7, va="top")
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)
     if suptitle:
