@@ -1,20 +1,20 @@
 """Results that notebooks hand to later notebooks (chiefly 09's reproduction report).
 
 A notebook that measures something the report cites saves it with `save_result("name", {...})`;
-the report reads it back with `load_result("name")`. Files live in ``runs/book/results/``
-relative to the working directory (notebooks run in notebooks/, Colab in /content), are
-plain JSON, and are written atomically so a crash never leaves half a file.
+the report reads it back with `load_result("name")`. Files live in ``runs/book/`` (beside the
+book's checkpoints) relative to the working directory (notebooks run in notebooks/, Colab in
+/content), are plain JSON, and are written atomically so a crash never leaves half a file.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
-RESULTS_DIR = Path("runs") / "book" / "results"
+from .checkpoint import atomic_write_json
+
+RESULTS_DIR = Path("runs") / "book"
 
 
 def _check_name(name: str) -> None:
@@ -40,21 +40,7 @@ def save_result(name: str, payload: dict, directory: str | Path = RESULTS_DIR) -
     if not isinstance(payload, dict):
         raise ValueError(f"结果应为 dict，收到 {type(payload).__name__}")
     _finite(payload)
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{name}.json"
-    text = json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_json(Path(directory) / f"{name}.json", payload)
 
 
 def load_result(name: str, directory: str | Path = RESULTS_DIR) -> dict | None:

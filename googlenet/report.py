@@ -1,0 +1,246 @@
+"""The reproduction report (notebook 09): every claim the book checked, the paper's figure, ours.
+
+Each claim is computed here, from the package (costs, depth, crop counts: recomputed on the
+spot) or from the results that notebooks 03, 06, 07 and 08 saved with
+`googlenet.results.save_result` (measurements too slow to repeat here). Nothing is retyped:
+the paper's side comes from `googlenet.paper`, ours from code. A claim whose notebook has not
+been run on this machine is reported as "未运行" with the notebook to run, not guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import torch
+
+from . import paper
+from .cost import network_depth, table1_report, total_cost
+from .model import GoogLeNet, Inception, NaiveInception
+from .results import RESULTS_DIR, load_result
+
+CONFIRMED, DIFFERS, PARTLY, NOT_RUN = "证实", "不符", "部分证实", "未运行"
+
+
+@dataclass(frozen=True)
+class Claim:
+    section: str  # "§1"
+    claim: str  # the paper's statement, in Chinese
+    paper: str  # the paper's figure as printed
+    ours: str  # what the book measured
+    verdict: str  # 证实 / 部分证实 / 不符 / 未运行
+    why: str  # one line: why the verdict, or which notebook to run
+    notebook: str  # where the book checks it
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}"
+
+
+def _budget() -> Claim:
+    ops = total_cost(GoogLeNet(variant="paper", aux_logits=False)).multiply_adds
+    budget = paper.INFERENCE_BUDGET_MULTIPLY_ADDS
+    verdict = CONFIRMED if abs(ops / budget - 1) <= 0.1 else DIFFERS
+    return Claim("§1", "推理时的计算预算约 15 亿次乘加", f"{budget / 1e9:g}×10⁹",
+                 f"{ops / 1e9:.2f}×10⁹", verdict,
+                 f"按表 1 的结构精确计算多 {ops / budget - 1:.1%}，几乎全部来自第一层卷积", "01")
+
+
+def _twelve_times() -> Claim:
+    from .budget import ALEXNET_2012_INPUT, alexnet_2012
+
+    ours = total_cost(GoogLeNet(variant="paper", aux_logits=False)).params
+    alexnet = total_cost(alexnet_2012(), ALEXNET_2012_INPUT).params
+    ratio = alexnet / ours
+    verdict = CONFIRMED if ratio >= 0.9 * paper.FEWER_PARAMETERS_THAN_ALEXNET else DIFFERS
+    return Claim("§1", "参数比 AlexNet 少 12 倍", f"{paper.FEWER_PARAMETERS_THAN_ALEXNET}×",
+                 f"{ratio:.1f}×", verdict,
+                 f"AlexNet {alexnet / 1e6:.1f}M 个权重，GoogLeNet {ours / 1e6:.2f}M 个（推理时，不计偏置）", "01")
+
+
+def _one_by_one_is_fully_connected() -> Claim:
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(16, 8, 1)
+    fc = torch.nn.Linear(16, 8)
+    with torch.no_grad():
+        fc.weight.copy_(conv.weight.view(8, 16))
+        fc.bias.copy_(conv.bias)
+        x = torch.randn(2, 16, 5, 5)
+        gap = (conv(x) - fc(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)).abs().max().item()
+    return Claim("§2", "1×1 卷积即在每个像素上作用的全连接层（网中网）", "—",
+                 f"最大差 {gap:.1e}", CONFIRMED if gap < 1e-5 else DIFFERS,
+                 "同样的权重，两种算法的输出逐元素相同（浮点误差内）", "02")
+
+
+def _quadratic_widening() -> Claim:
+    from .sparse import chain_cost
+
+    base, doubled = chain_cost(64), chain_cost(128)
+    ratio = doubled.second / base.second
+    return Claim("§3", "两个相连的卷积层同时加宽，计算量按平方增长", "平方增长",
+                 f"宽度 ×2 → 第二层乘加 ×{ratio:g}", CONFIRMED if ratio == 4 else DIFFERS,
+                 "第二层的乘加与两层宽度之积成正比", "03")
+
+
+def _sparse(results_dir) -> Claim:
+    saved = load_result("sparse", results_dir)
+    claim = "即使运算量减少 100 倍，换用稀疏矩阵也不划算"
+    printed = "运算减少 100 倍（密度 1%）仍不划算"
+    if saved is None:
+        return Claim("§3", claim, printed, "—", NOT_RUN, "先运行笔记本 03（它保存计时结果）", "03")
+    speedup, even = saved["csr_speedup_at_1pct"], saved["break_even_density"]
+    ours = f"密度 1% 时 CSR 是稠密的 {speedup:.1f} 倍快" + (f"；密度 ≤ {even:.0%} 起就更快" if even else "")
+    return Claim("§3", claim, printed, ours, CONFIRMED if speedup <= 1 else DIFFERS,
+                 "在运行笔记本 03 的这台 CPU 上（PyTorch 的 CSR 乘法，单线程）；2014 年的库与硬件不同", "03")
+
+
+def _reduction_saves() -> Claim:
+    from .cost import layer_costs
+
+    row = paper.table1_row("inception3a")
+    c_in = paper.table1_row("maxpool2").output[2]
+    n1, r3, n3, r5, n5, pp = row.inception_args
+    size = row.output[0]
+    naive = sum(c.multiply_adds for c in layer_costs(NaiveInception(c_in, n1, n3, n5), (c_in, size, size)))
+    reduced = sum(c.multiply_adds for c in layer_costs(Inception(c_in, *row.inception_args), (c_in, size, size)))
+    return Claim("§4", "1×1 卷积降维避免计算量爆炸", "—",
+                 f"3a：朴素 {naive / 1e6:.0f}M → 降维后 {reduced / 1e6:.0f}M 次乘加（{naive / reduced:.1f}×）",
+                 CONFIRMED if reduced < naive else DIFFERS,
+                 "朴素模块的输出还会多出池化分支的全部通道，逐级累积", "04、04b")
+
+
+def _table1(report) -> list[Claim]:
+    sizes_ok = all(r.output_matches for r in report.rows)
+    bad = [r.row.label for r in report.discrepancies()]
+    printed = [r for r in report.rows if r.row.params or r.row.ops]
+    return [
+        Claim("§5", "表 1 各行的输出尺寸", f"{len(report.rows)} 行", "全部一致" if sizes_ok else "有不一致",
+              CONFIRMED if sizes_ok else DIFFERS, "由前向传播在 224×224 输入上测得", "05"),
+        Claim("§5", "表 1 的参数量与运算量", f"{len(printed)} 行有数字",
+              f"{len(printed) - len(bad)} 行一致，{len(bad)} 行有出入", PARTLY if bad else CONFIRMED,
+              "有出入：" + "、".join(bad), "05"),
+    ]
+
+
+def _depth(model: GoogLeNet) -> Claim:
+    d, p = network_depth(model), network_depth(model, count_pooling=True)
+    ok = (d, p) == (paper.DEPTH_WITH_PARAMETERS, paper.DEPTH_WITH_POOLING)
+    return Claim("§5", "带参数的层 22 层，计入池化 27 层",
+                 f"{paper.DEPTH_WITH_PARAMETERS} / {paper.DEPTH_WITH_POOLING}", f"{d} / {p}",
+                 CONFIRMED if ok else DIFFERS, "沿最长路径数，Inception 模块取最深的分支", "05")
+
+
+def _aux_shapes(model: GoogLeNet) -> Claim:
+    shapes = []
+    for head, attached in zip((model.aux1, model.aux2), paper.AUX.attached_to):
+        c = paper.table1_row(attached).output[2]
+        shapes.append(tuple(head.pool(torch.zeros(1, c, 14, 14)).shape[1:]))
+    expected = [(c, 4, 4) for c in (512, 528)]
+    text = "、".join(f"{s[1]}×{s[2]}×{s[0]}" for s in shapes)
+    return Claim("§5", "辅助分类器的 5×5/3 平均池化输出 4×4×512（4a）与 4×4×528（4d）",
+                 "4×4×512、4×4×528", text, CONFIRMED if shapes == expected else DIFFERS,
+                 "在 224×224 输入的 14×14 特征图上测得", "05")
+
+
+def _crops() -> Claim:
+    from .multicrop import views
+
+    n = views(torch.zeros(3, 256, 341), 144, crop_size=224).shape[0]
+    return Claim("§7", "每张图像 4×3×6×2 = 144 个裁剪", f"{paper.TESTING.crops_per_image}", f"{n}",
+                 CONFIRMED if n == paper.TESTING.crops_per_image else DIFFERS,
+                 "googlenet.multicrop.views 按第 7 节生成", "07")
+
+
+def _relative_reduction() -> Claim:
+    supervision = min(r.top5_error for r in paper.TABLE2 if r.team == "SuperVision")
+    clarifai = min(r.top5_error for r in paper.TABLE2 if r.team == "Clarifai")
+    ours = next(r.top5_error for r in paper.TABLE2 if r.team == "GoogLeNet")
+    a, b = 1 - ours / supervision, 1 - ours / clarifai
+    ok = abs(a - 0.565) < 0.005 and abs(b - 0.40) < 0.01
+    return Claim("§7", "比 2012 年 SuperVision 相对降低 56.5%，比 2013 年 Clarifai 约 40%", "56.5%、约 40%",
+                 f"{_pct(a)}、{_pct(b)}", CONFIRMED if ok else DIFFERS,
+                 "按表 2 中使用外部数据的两项（15.3%、11.2%）计算", "07")
+
+
+def _table3_arithmetic() -> Claim:
+    base = paper.TABLE3[0].top5_error
+    wrong = [r for r in paper.TABLE3[1:] if abs((r.top5_error - base) - r.vs_base) > 0.005]
+    text = "、".join(f"{r.models}×{r.crops}：{r.top5_error - base:+.2f}（印 {r.vs_base:+.2f}）" for r in wrong)
+    return Claim("§7", "表 3“相对基线”一列", "5 个差值", text or "全部等于错误率之差",
+                 DIFFERS if wrong else CONFIRMED, "逐行用 top-5 错误率减去基线 10.07%", "07")
+
+
+def _multicrop_trend(results_dir) -> list[Claim]:
+    saved = load_result("multicrop", results_dir)
+    claim = "裁剪越多、模型越多，错误率越低（表 3）"
+    if saved is None:
+        return [Claim("§7", claim, "10.07% → 6.67%", "—", NOT_RUN, "先运行笔记本 07（它保存我们的表 3）", "07")]
+    rows = saved["rows"]  # [{"models": m, "crops": c, "top5_error": e, "top1_error": e1}, ...]
+    single = {r["crops"]: r for r in rows if r["models"] == 1}
+    best_single = single[1]["top1_error"]
+    best = min(r["top1_error"] for r in rows)
+    improves = best <= best_single
+    return [Claim("§7", claim, "10.07% → 6.67%（top-5）",
+                  f"top-1：{best_single:.1%} → {best:.1%}（{saved.get('images', '?')} 张测试图）",
+                  (CONFIRMED if best < best_single else PARTLY) if improves else DIFFERS,
+                  saved.get("note", "Fashion-MNIST 子集上 top-5 几乎为 0，所以比较 top-1"), "07")]
+
+
+def _training(results_dir) -> list[Claim]:
+    saved = load_result("training", results_dir)
+    if saved is None:
+        return [Claim("§6", "按第 6 节的方法训练", "—", "—", NOT_RUN, "先运行笔记本 06", "06")]
+    claims = [Claim("§6", "按第 6 节的配方（辅助损失 ×0.3、动量 0.9、Polyak 平均）训练", "ImageNet：top-5 10.07%（单模型）",
+                    f"子集测试准确率 {saved['test_accuracy']:.1%}（{saved.get('minutes', 0):.1f} 分钟，CPU）",
+                    CONFIRMED if saved["test_accuracy"] >= saved.get("floor", 0.8) else DIFFERS,
+                    saved.get("recipe", ""), "06")]
+    if "ema_accuracy" in saved and "raw_accuracy" in saved:
+        gain = saved["ema_accuracy"] - saved["raw_accuracy"]
+        claims.append(Claim("§6", "用 Polyak 平均的权重做推理", "—",
+                            f"平均 {saved['ema_accuracy']:.1%} vs 原始 {saved['raw_accuracy']:.1%}",
+                            CONFIRMED if gain >= 0 else DIFFERS, "短训练中平均权重的作用有限，见笔记本 06", "06"))
+    if "no_aux_accuracy" in saved:
+        gain = saved["test_accuracy"] - saved["no_aux_accuracy"]
+        claims.append(Claim("§5", "辅助分类器帮助训练", "—",
+                            f"有 {saved['test_accuracy']:.1%} vs 无 {saved['no_aux_accuracy']:.1%}",
+                            CONFIRMED if gain > 0 else DIFFERS,
+                            "浅层子集上、短训练时差别很小；论文也说其作用“相对较小”", "06"))
+    return claims
+
+
+def _detection(results_dir) -> list[Claim]:
+    saved = load_result("detection", results_dir)
+    facts = [r.map for r in paper.TABLE4 if r.team in ("UvA-Euvision", "GoogLeNet")]
+    doubled = facts[1] / facts[0]
+    claims = [Claim("§8", "与 2013 年相比，检测精度几乎翻倍", f"{facts[0]}% → {facts[1]}%",
+                    f"{doubled:.2f} 倍", CONFIRMED if 1.8 <= doubled <= 2.0 else DIFFERS, "按表 4 计算", "08")]
+    pipeline = "R-CNN 式流程（候选区域 + GoogLeNet 区域分类器，不做边界框回归）"
+    if saved is None:
+        return claims + [Claim("§8", pipeline, "mAP 43.9%（集成）", "—", NOT_RUN, "先运行笔记本 08", "08")]
+    main = saved["main"]
+    claims.append(Claim("§8", pipeline, "mAP 43.9%（集成）、38.02%（单模型）",
+                        f"画布上 mAP {main['map']:.1%}，候选覆盖率 {main['coverage']:.1%}",
+                        CONFIRMED if main["map"] > 0.3 else DIFFERS,
+                        "课堂规模的复现，数字与 ILSVRC 不可比；见笔记本 08", "08"))
+    ratio = saved.get("proposal_ratio_after_doubling")
+    if ratio is not None:
+        cov = {k: v["coverage"] for k, v in saved["proposals"].items() if k in ("ss16", "ss32")}
+        claims.append(Claim("§8", "超像素尺寸加倍，选择性搜索的候选区域减半，覆盖率几乎不变", "减半；92% → 93%（加入 multibox 后）",
+                            f"候选数 ×{ratio:.2f}，覆盖率 {cov.get('ss16', 0):.1%} → {cov.get('ss32', 0):.1%}",
+                            CONFIRMED if ratio <= 0.6 and cov.get("ss32", 0) >= cov.get("ss16", 1) - 0.02 else DIFFERS,
+                            "在本书的画布上测得", "08"))
+    maps = saved["map"].get(main["proposals"], {})
+    single, ensemble = maps.get(main["scoring"].replace("ensemble", "single")), maps.get(main["scoring"])
+    if single is not None and ensemble is not None:
+        claims.append(Claim("§8", "区域分类用多个网络的集成，mAP 提高", "40% → 43.9%（6 个网络）",
+                            f"{single:.1%} → {ensemble:.1%}（{saved.get('ensemble_size', '?')} 个网络）",
+                            CONFIRMED if ensemble > single else DIFFERS, "同一批候选区域，只换区域分类器", "08"))
+    return claims
+
+
+def reproduction_report(results_dir=RESULTS_DIR) -> list[Claim]:
+    """All claims, in the order of the paper; saved results are read from ``results_dir``."""
+    model = GoogLeNet(variant="paper")
+    report = table1_report(GoogLeNet(variant="paper", aux_logits=False))
+    return [_budget(), _twelve_times(), _one_by_one_is_fully_connected(), _quadratic_widening(),
+            _sparse(results_dir), _reduction_saves(), *_table1(report), _depth(model), _aux_shapes(model),
+            *_training(results_dir), _crops(), _relative_reduction(), _table3_arithmetic(),
+            *_multicrop_trend(results_dir), *_detection(results_dir)]
