@@ -35,23 +35,7 @@ from torch import Tensor
 from . import paper
 
 
-class Section8Facts(NamedTuple):
-    """What §8 says about GoogLeNet's detection entry, beyond Tables 4 and 5 (in `paper`)."""
-
-    superpixel_scale: float = 2.0  # "the superpixel size was increased by 2×"
-    selective_search_fraction: float = 0.5  # "This halves the proposals coming from the selective search"
-    multibox_added: int = 200  # "We added back 200 region proposals coming from multi-box"
-    proposals_vs_rcnn: float = 0.60  # "in total, in about 60% of the proposals used by [6]"
-    coverage_before: float = 0.92  # "while increasing the coverage from 92% to 93%"
-    coverage_after: float = 0.93
-    single_model_map_gain: float = 0.01  # "a 1% improvement of the mean average precision"
-    single_model_map: float = 0.40  # "improves results from 40% to 43.9% accuracy"
-    ensemble_map: float = 0.439
-    ensemble_size: int = paper.DETECTION_ENSEMBLE_SIZE
-    bounding_box_regression: bool = False  # "we did not use bounding box regression due to lack of time"
-
-
-SECTION8 = Section8Facts()
+SECTION8 = paper.DETECTION  # §8's facts about GoogLeNet's entry, kept with the paper's other facts
 
 INTERPOLATIONS = ("all-point", "11-point")
 
