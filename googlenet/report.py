@@ -9,6 +9,7 @@ been run on this machine is reported as "未运行" with the notebook to run, no
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 import torch
 
@@ -29,6 +30,12 @@ class Claim:
     verdict: str  # 证实 / 部分证实 / 不符 / 未运行
     why: str  # one line: why the verdict, or which notebook to run
     notebook: str  # where the book checks it
+    varies: bool = False  # measured on this machine (timings, training): differs between runs
+
+    def to_text(self) -> str:
+        return (f"{self.section}  {self.claim}  【{self.verdict}】\n"
+                f"    论文：{self.paper}    本书：{self.ours}    笔记本 {self.notebook}\n"
+                f"    {self.why}")
 
 
 def _pct(x: float) -> str:
@@ -85,11 +92,11 @@ def _sparse(results_dir) -> Claim:
     claim = "即使运算量减少 100 倍，换用稀疏矩阵也不划算"
     printed = "运算减少 100 倍（密度 1%）仍不划算"
     if saved is None:
-        return Claim("§3", claim, printed, "—", NOT_RUN, "先运行笔记本 03（它保存计时结果）", "03")
+        return Claim("§3", claim, printed, "—", NOT_RUN, "先运行笔记本 03（它保存计时结果）", "03", varies=True)
     speedup, even = saved["csr_speedup_at_1pct"], saved["break_even_density"]
     ours = f"密度 1% 时 CSR 是稠密的 {speedup:.1f} 倍快" + (f"；密度 ≤ {even:.0%} 起就更快" if even else "")
     return Claim("§3", claim, printed, ours, CONFIRMED if speedup <= 1 else DIFFERS,
-                 "在运行笔记本 03 的这台 CPU 上（PyTorch 的 CSR 乘法，单线程）；2014 年的库与硬件不同", "03")
+                 "在运行笔记本 03 的这台 CPU 上（PyTorch 的 CSR 乘法，单线程）；2014 年的库与硬件不同", "03", varies=True)
 
 
 def _reduction_saves() -> Claim:
@@ -172,7 +179,7 @@ def _multicrop_trend(results_dir) -> list[Claim]:
     saved = load_result("multicrop", results_dir)
     claim = "裁剪越多、模型越多，错误率越低（表 3）"
     if saved is None:
-        return [Claim("§7", claim, "10.07% → 6.67%", "—", NOT_RUN, "先运行笔记本 07（它保存我们的表 3）", "07")]
+        return [Claim("§7", claim, "10.07% → 6.67%", "—", NOT_RUN, "先运行笔记本 07（它保存我们的表 3）", "07", varies=True)]
     rows = saved["rows"]  # [{"models": m, "crops": c, "top5_error": e, "top1_error": e1}, ...]
     single = {r["crops"]: r for r in rows if r["models"] == 1}
     best_single = single[1]["top1_error"]
@@ -181,28 +188,28 @@ def _multicrop_trend(results_dir) -> list[Claim]:
     return [Claim("§7", claim, "10.07% → 6.67%（top-5）",
                   f"top-1：{best_single:.1%} → {best:.1%}（{saved.get('images', '?')} 张测试图）",
                   (CONFIRMED if best < best_single else PARTLY) if improves else DIFFERS,
-                  saved.get("note", "Fashion-MNIST 子集上 top-5 几乎为 0，所以比较 top-1"), "07")]
+                  saved.get("note", "Fashion-MNIST 子集上 top-5 几乎为 0，所以比较 top-1"), "07", varies=True)]
 
 
 def _training(results_dir) -> list[Claim]:
     saved = load_result("training", results_dir)
     if saved is None:
-        return [Claim("§6", "按第 6 节的方法训练", "—", "—", NOT_RUN, "先运行笔记本 06", "06")]
+        return [Claim("§6", "按第 6 节的方法训练", "—", "—", NOT_RUN, "先运行笔记本 06", "06", varies=True)]
     claims = [Claim("§6", "按第 6 节的配方（辅助损失 ×0.3、动量 0.9、Polyak 平均）训练", "ImageNet：top-5 10.07%（单模型）",
                     f"子集测试准确率 {saved['test_accuracy']:.1%}（{saved.get('minutes', 0):.1f} 分钟，CPU）",
                     CONFIRMED if saved["test_accuracy"] >= saved.get("floor", 0.8) else DIFFERS,
-                    saved.get("recipe", ""), "06")]
+                    saved.get("recipe", ""), "06", varies=True)]
     if "ema_accuracy" in saved and "raw_accuracy" in saved:
         gain = saved["ema_accuracy"] - saved["raw_accuracy"]
         claims.append(Claim("§6", "用 Polyak 平均的权重做推理", "—",
                             f"平均 {saved['ema_accuracy']:.1%} vs 原始 {saved['raw_accuracy']:.1%}",
-                            CONFIRMED if gain >= 0 else DIFFERS, "短训练中平均权重的作用有限，见笔记本 06", "06"))
+                            CONFIRMED if gain >= 0 else DIFFERS, "短训练中平均权重的作用有限，见笔记本 06", "06", varies=True))
     if "no_aux_accuracy" in saved:
         gain = saved["test_accuracy"] - saved["no_aux_accuracy"]
         claims.append(Claim("§5", "辅助分类器帮助训练", "—",
                             f"有 {saved['test_accuracy']:.1%} vs 无 {saved['no_aux_accuracy']:.1%}",
                             CONFIRMED if gain > 0 else DIFFERS,
-                            "浅层子集上、短训练时差别很小；论文也说其作用“相对较小”", "06"))
+                            "浅层子集上、短训练时差别很小；论文也说其作用“相对较小”", "06", varies=True))
     return claims
 
 
@@ -214,33 +221,62 @@ def _detection(results_dir) -> list[Claim]:
                     f"{doubled:.2f} 倍", CONFIRMED if 1.8 <= doubled <= 2.0 else DIFFERS, "按表 4 计算", "08")]
     pipeline = "R-CNN 式流程（候选区域 + GoogLeNet 区域分类器，不做边界框回归）"
     if saved is None:
-        return claims + [Claim("§8", pipeline, "mAP 43.9%（集成）", "—", NOT_RUN, "先运行笔记本 08", "08")]
+        return claims + [Claim("§8", pipeline, "mAP 43.9%（集成）", "—", NOT_RUN, "先运行笔记本 08", "08", varies=True)]
     main = saved["main"]
     claims.append(Claim("§8", pipeline, "mAP 43.9%（集成）、38.02%（单模型）",
                         f"画布上 mAP {main['map']:.1%}，候选覆盖率 {main['coverage']:.1%}",
                         CONFIRMED if main["map"] > 0.3 else DIFFERS,
-                        "课堂规模的复现，数字与 ILSVRC 不可比；见笔记本 08", "08"))
+                        "课堂规模的复现，数字与 ILSVRC 不可比；见笔记本 08", "08", varies=True))
     ratio = saved.get("proposal_ratio_after_doubling")
     if ratio is not None:
         cov = {k: v["coverage"] for k, v in saved["proposals"].items() if k in ("ss16", "ss32")}
         claims.append(Claim("§8", "超像素尺寸加倍，选择性搜索的候选区域减半，覆盖率几乎不变", "减半；92% → 93%（加入 multibox 后）",
                             f"候选数 ×{ratio:.2f}，覆盖率 {cov.get('ss16', 0):.1%} → {cov.get('ss32', 0):.1%}",
                             CONFIRMED if ratio <= 0.6 and cov.get("ss32", 0) >= cov.get("ss16", 1) - 0.02 else DIFFERS,
-                            "在本书的画布上测得", "08"))
+                            "在本书的画布上测得", "08", varies=True))
     maps = saved["map"].get(main["proposals"], {})
     single, ensemble = maps.get(main["scoring"].replace("ensemble", "single")), maps.get(main["scoring"])
     if single is not None and ensemble is not None:
         claims.append(Claim("§8", "区域分类用多个网络的集成，mAP 提高", "40% → 43.9%（6 个网络）",
                             f"{single:.1%} → {ensemble:.1%}（{saved.get('ensemble_size', '?')} 个网络）",
-                            CONFIRMED if ensemble > single else DIFFERS, "同一批候选区域，只换区域分类器", "08"))
+                            CONFIRMED if ensemble > single else DIFFERS, "同一批候选区域，只换区域分类器", "08", varies=True))
     return claims
 
 
-def reproduction_report(results_dir=RESULTS_DIR) -> list[Claim]:
+@dataclass(frozen=True)
+class Report:
+    claims: tuple[Claim, ...]
+
+    def select(self, varies: bool) -> "Report":
+        """Only the claims recomputed from the package (False) or measured on this machine (True)."""
+        return Report(tuple(c for c in self.claims if c.varies == varies))
+
+    def counts(self) -> dict[str, int]:
+        verdicts = (CONFIRMED, PARTLY, DIFFERS, NOT_RUN)
+        return {v: sum(c.verdict == v for c in self.claims) for v in verdicts}
+
+    def to_text(self) -> str:
+        summary = "，".join(f"{v} {n}" for v, n in self.counts().items() if n)
+        return "\n\n".join([c.to_text() for c in self.claims] + [f"共 {len(self.claims)} 条：{summary}"])
+
+    def __repr__(self) -> str:  # what a notebook prints, and what nbval compares
+        return self.to_text()
+
+    def _repr_html_(self) -> str:  # what the rendered book shows
+        colour = {CONFIRMED: "#d9ead3", PARTLY: "#fff2cc", DIFFERS: "#f4cccc", NOT_RUN: "#eeeeee"}
+        rows = "".join(
+            f"<tr><td>{c.section}</td><td>{html.escape(c.claim)}</td><td>{html.escape(c.paper)}</td>"
+            f"<td>{html.escape(c.ours)}</td><td style='background:{colour[c.verdict]}'>{c.verdict}</td>"
+            f"<td>{html.escape(c.why)}</td><td>{c.notebook}</td></tr>" for c in self.claims)
+        head = "".join(f"<th>{h}</th>" for h in ("节", "论文的说法", "论文", "本书", "结论", "说明", "笔记本"))
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def reproduction_report(results_dir=RESULTS_DIR) -> Report:
     """All claims, in the order of the paper; saved results are read from ``results_dir``."""
     model = GoogLeNet(variant="paper")
     report = table1_report(GoogLeNet(variant="paper", aux_logits=False))
-    return [_budget(), _twelve_times(), _one_by_one_is_fully_connected(), _quadratic_widening(),
-            _sparse(results_dir), _reduction_saves(), *_table1(report), _depth(model), _aux_shapes(model),
-            *_training(results_dir), _crops(), _relative_reduction(), _table3_arithmetic(),
-            *_multicrop_trend(results_dir), *_detection(results_dir)]
+    return Report((_budget(), _twelve_times(), _one_by_one_is_fully_connected(), _quadratic_widening(),
+                   _sparse(results_dir), _reduction_saves(), *_table1(report), _depth(model),
+                   _aux_shapes(model), *_training(results_dir), _crops(), _relative_reduction(),
+                   _table3_arithmetic(), *_multicrop_trend(results_dir), *_detection(results_dir)))
