@@ -402,7 +402,7 @@ def show_image_grid(images, *, ncols: int, titles=None, suptitle: str = "", boxe
         if i >= len(imgs):
             continue
         ax.imshow(np.clip(imgs[i], 0, 1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        for top, left, h, w in (boxes[i] if boxes is not None else ()):
+        for top, left, h, w in ((boxes[i] or ()) if boxes is not None else ()):
             ax.add_patch(Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor=RED, linewidth=1.2))
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)

@@ -254,6 +254,7 @@ def test_evaluate_checkpoint_reports_errors(tmp_path):
 # ---- the book's runs ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_book_api_trains_when_missing_then_loads(tmp_path, monkeypatch):
     tiny_runs = {"aux": dataclasses.replace(TINY, epochs=1),
                  "noaux": dataclasses.replace(TINY, epochs=1, aux=False)}
@@ -267,6 +268,10 @@ def test_book_api_trains_when_missing_then_loads(tmp_path, monkeypatch):
     again = train.load_book_models(run_dir=tmp_path, averaged=False)  # loads, does not retrain
     assert (tmp_path / "aux" / "checkpoint.pt").stat().st_mtime_ns == mtime
     assert same_state(again[0].state_dict(), train.load_result(tmp_path / "aux").model.state_dict())
+    # a cache trained with another recipe (an older package) is retrained, not loaded
+    monkeypatch.setitem(tiny_runs, "aux", dataclasses.replace(TINY, epochs=1, seed=5))
+    train.load_book_models(run_dir=tmp_path)
+    assert load_checkpoint(tmp_path / "aux" / "checkpoint.pt")["config"]["seed"] == 5
 
 
 def test_book_config_is_the_documented_recipe():
