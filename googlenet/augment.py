@@ -38,6 +38,7 @@ from . import paper
 from .data import normalization
 
 INTERPOLATIONS = paper.TRAINING.interpolations  # ("bilinear", "area", "nearest", "bicubic")
+INTERPOLATION_NAMES_ZH = {"bilinear": "双线性", "area": "区域", "nearest": "最近邻", "bicubic": "双三次"}
 STRENGTHS = ("paper", "light", "none")
 
 
