@@ -7,7 +7,10 @@
         (jieba) keeps the book's terms (辅助分类器, 局部响应归一化 ...) as whole words;
     python -m googlenet.notebook_tools handout
         the translation alone (book/_toc_print.yml) as one HTML page and a printable PDF
-        (Chromium prints it), in a student version (answers hidden) and a teacher version.
+        (Chromium prints it), in a student version (answers hidden) and a teacher version;
+    python -m googlenet.notebook_tools runtimes [NOTEBOOK ...]
+        how long each notebook (default: notebooks/*.ipynb) took when it was last executed,
+        read from the cell timing metadata that `jupyter execute` records.
 """
 
 from __future__ import annotations
@@ -128,11 +131,79 @@ div.admonition.yizhu > .admonition-title::after { content: none; }  /* icon font
 """
 
 
+NOTEBOOKS = Path("notebooks")
+
+
+def _timestamp(value: str):
+    from datetime import datetime
+
+    # nbclient writes ISO 8601 in UTC with a "Z"; Python < 3.11 does not read the "Z"
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def recorded_runtime(notebook) -> float | None:
+    """Seconds the notebook's last top-to-bottom execution took, or None where it recorded no timing.
+
+    ``jupyter execute`` (nbclient, ``record_timing``) stores in every code cell's
+    ``metadata.execution`` when the kernel received it (``iopub.execute_input``) and when it
+    replied (``shell.execute_reply``). The runtime is the span from the first timed cell's
+    input to the last timed cell's reply: the time a reader waits for "Run all", without the
+    kernel's start-up. ``notebook`` is a path or an already loaded notebook (nbformat).
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
+    timed = [cell.metadata["execution"] for cell in nb.cells
+             if cell.cell_type == "code" and {"iopub.execute_input", "shell.execute_reply"}
+             <= set(cell.metadata.get("execution", {}))]
+    if not timed:
+        return None
+    seconds = (_timestamp(timed[-1]["shell.execute_reply"])
+               - _timestamp(timed[0]["iopub.execute_input"])).total_seconds()
+    return seconds if seconds >= 0 else None  # cells run out of order: no honest single figure
+
+
+def _about(seconds: float) -> str:
+    """A rounded figure to quote: "约 5 秒", "约 75 秒", "约 3.5 分钟"."""
+    if seconds < 60:
+        return f"约 {max(1, round(seconds))} 秒"
+    if seconds < 120:
+        return f"约 {5 * round(seconds / 5)} 秒"
+    minutes = round(seconds / 60 * 2) / 2
+    return f"约 {minutes:g} 分钟"
+
+
+def runtimes_table(paths=None) -> str:
+    """The recorded runtime of every notebook as a Chinese table (`googlenet.tables.format_table`)."""
+    from .tables import format_table
+
+    paths = sorted(NOTEBOOKS.glob("*.ipynb")) if paths is None else [Path(p) for p in paths]
+    if not paths:
+        raise FileNotFoundError(f"{NOTEBOOKS.resolve()} 中没有笔记本：请在仓库根目录运行，或给出笔记本的路径")
+    rows, total, missing = [], 0.0, 0
+    for path in paths:
+        seconds = recorded_runtime(path)
+        if seconds is None:
+            rows.append([path.name, "", "未记录"])
+            missing += 1
+        else:
+            rows.append([path.name, f"{seconds:.1f}", _about(seconds)])
+            total += seconds
+    if len(paths) > 1:
+        label = "合计" if not missing else f"合计（不含 {missing} 个未记录的）"
+        rows.append([label, f"{total:.1f}", _about(total)])
+    return format_table(["笔记本", "运行时间（秒）", "约合"], rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["handout"]:
         for path in build_handout():
             print(path)
+    elif argv[:1] == ["runtimes"]:
+        print(runtimes_table(argv[1:] or None))
+        print("\n运行时间取自笔记本中记录的单元格执行时间（jupyter execute 写入）：从第一个计时的代码格开始执行，"
+              "到最后一个计时的代码格执行完毕，不含内核启动；重新运行笔记本后再查看即更新。")
     elif argv[:1] == ["search-dict"]:
         SEARCH_DICT.write_text(search_dict_text(), encoding="utf-8")
         print(SEARCH_DICT)
@@ -141,7 +212,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         raise SystemExit('用法：python -m googlenet.notebook_tools new notebooks/NN_name.ipynb "标题"\n'
                          "      python -m googlenet.notebook_tools search-dict\n"
-                         "      python -m googlenet.notebook_tools handout")
+                         "      python -m googlenet.notebook_tools handout\n"
+                         "      python -m googlenet.notebook_tools runtimes [笔记本 ...]")
 
 
 if __name__ == "__main__":
