@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from . import paper
+from .tables import format_table
 from .model import ConvBlock, GoogLeNet, Inception, NaiveInception
 
 # Table 1's "K" for params: 1024 makes exact rows land on the printed figures (conv2:
@@ -187,9 +188,7 @@ class Table1Report:
                 r.verdict,
             ))
         lines.append(("合计", "", "", "", _k(self.total_params), "", "", _m(self.total_multiply_adds), "", ""))
-        widths = [max(_width(row[i]) for row in [head, *lines]) for i in range(len(head))]
-        out = [_fmt(head, widths), _fmt(tuple("-" * w for w in widths), widths)]
-        out += [_fmt(line, widths) for line in lines]
+        out = [format_table(head, lines)]
         out.append(f"深度：含参数的层 {self.depth} 层，计入池化层 {self.depth_with_pooling} 层"
                    f"（论文：{paper.DEPTH_WITH_PARAMETERS} / {paper.DEPTH_WITH_POOLING}）")
         out.append(f"参数单位 K = {PARAMS_UNIT}，运算单位 M = 10^6；差 = (实测 − 论文) / 论文；"
@@ -253,12 +252,3 @@ def _m(n: int) -> str:
 
 def _pct(gap: float | None) -> str:
     return "" if gap is None else f"{gap:+.1%}"
-
-
-def _width(s: str) -> int:
-    # CJK characters take two columns in a monospace terminal/notebook.
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
-
-
-def _fmt(cells, widths) -> str:
-    return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths)).rstrip()

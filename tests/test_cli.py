@@ -14,14 +14,8 @@ TINY_ARGS = ["--train-per-class", "2", "--test-per-class", "1", "--batch-size", 
              "--lr", "0.05", "--no-progress"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny batches gain nothing from a second thread, and one thread does not stall (OpenMP
-    threads wait for each other) when other processes share the CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# every test here trains on tiny batches: use the one-thread fixture from conftest.py
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.mark.parametrize("command, words", [

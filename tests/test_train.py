@@ -16,14 +16,8 @@ TINY = train.TrainConfig(train_per_class=2, test_per_class=1, epochs=2, batch_si
                          precision="fp32", ema_decay=0.5)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny batches gain nothing from a second thread, and one thread does not stall (OpenMP
-    threads wait for each other) when other processes share the CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# every test here trains on tiny batches: use the one-thread fixture from conftest.py
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def run(tmp_path, name="run", config=TINY, **kwargs):
