@@ -49,6 +49,26 @@ def test_page_uses_glossary_terms(page, text):
     assert not hits, "\n".join(hits)
 
 
+# a Chinese word followed by an English gloss in half-width brackets: 视图 (view)
+HALF_WIDTH_GLOSS = re.compile(r"[\u4e00-\u9fff] ?\(([A-Za-z][a-z][A-Za-z0-9 \-'’,×/]+)\)")
+
+
+def half_width_glosses(text: str) -> list[str]:
+    return [m.group(0) for m in HALF_WIDTH_GLOSS.finditer(text)]
+
+
+@pytest.mark.parametrize("page, text", list(reader_pages()), ids=lambda v: str(v) if isinstance(v, Path) else "")
+def test_glosses_use_full_width_brackets(page, text):
+    """STYLE.md: the English term goes in full-width brackets, 降维（dimensionality reduction）."""
+    found = half_width_glosses(text)
+    assert not found, f"{page}: 英文术语应放在全角括号中：" + "、".join(found)
+
+
+def test_the_gloss_check_can_fail():
+    assert half_width_glosses("先看视图 (view)，再看集成(ensemble)；`f(x)`、大小 (H × W) 与 降维（dimensionality reduction） 不算") == [
+        "图 (view)", "成(ensemble)"]
+
+
 def test_the_check_can_fail(tmp_path):
     rows = glossary_rows()
     sample = "我们用 1×1 卷积做维度约简，再接辅助分类层。"
