@@ -494,6 +494,23 @@ def paired_changes(before: Tensor, after: Tensor, labels: Tensor) -> tuple[int, 
     return int((~right_before & right_after).sum()), int((right_before & ~right_after).sum())
 
 
+def mcnemar_p(fixed: int, broken: int) -> float:
+    """Two-sided exact McNemar p-value for two ways of predicting the same images.
+
+    Only the images whose verdict changed carry information: if neither way were better,
+    each of the ``fixed + broken`` changes would go either way with probability 1/2. The
+    p-value is the binomial probability of a split at least as lopsided as the one seen;
+    above 0.05 the difference of the two error rates is within what chance alone produces."""
+    for name, value in (("fixed", fixed), ("broken", broken)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} 应为非负整数（图像数），收到 {value!r}")
+    n = fixed + broken
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(fixed, broken) + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
 def table3(probs: Tensor, labels: Tensor, height: int, width: int,
            crop_size: int = paper.TESTING.crop_size, *,
            model_counts: Sequence[int] | None = None) -> list[Score]:

@@ -636,3 +636,16 @@ def test_crop_viewer_follows_its_slider():
     text = widgets.describe_crop(mc.crop_layout(45, 70, 144, 32)[5], 45, 70)
     assert "缩放到 37×57（短边 37）" in text and "整个正方形缩放到裁剪大小" in text
     assert "x ∈ [0.0, 45.4)" in text  # the left square: 37 resized pixels = 37·70/57 source pixels
+
+
+def test_mcnemar_p_matches_the_binomial_tail():
+    assert mc.mcnemar_p(13, 13) == 1.0
+    assert mc.mcnemar_p(0, 0) == 1.0
+    # 10 changes all one way: 2 × (1/2)^10
+    assert mc.mcnemar_p(10, 0) == pytest.approx(2 / 1024)
+    assert mc.mcnemar_p(0, 10) == mc.mcnemar_p(10, 0)
+    # 8 vs 2: 2 × P(X ≤ 2), X ~ Bin(10, 1/2) = 2 × 56/1024
+    assert mc.mcnemar_p(8, 2) == pytest.approx(112 / 1024)
+    assert mc.mcnemar_p(30, 10) < 0.05 < mc.mcnemar_p(12, 8)
+    with pytest.raises(ValueError, match="非负整数"):
+        mc.mcnemar_p(-1, 3)

@@ -55,3 +55,24 @@ def test_text_and_html(empty_report):
     assert "【证实】" in text and text.splitlines()[-1].startswith("共 ")
     html = empty_report._repr_html_()
     assert html.count("<tr>") == len(empty_report.claims) + 1 and "&lt;" not in html[:20]
+
+
+@pytest.mark.parametrize("errors, verdict", [
+    ((0.20, 0.15, 0.10), CONFIRMED),  # 1 → 144 crops → 2 models × 144: each lower than one crop
+    ((0.20, 0.22, 0.18), PARTLY),
+    ((0.20, 0.24, 0.25), DIFFERS),  # what the book's models trained without crops show
+])
+def test_table3_trend_verdict(tmp_path, errors, verdict):
+    rows = [{"models": m, "crops": c, "top1_error": e, "top5_error": 0.0}
+            for (m, c), e in zip([(1, 1), (1, 144), (2, 144)], errors)]
+    save_result("multicrop", {"images": 500, "rows": rows, "note": "说明"}, tmp_path)
+    found = _claim(reproduction_report(tmp_path), "裁剪越多")
+    assert found.verdict == verdict and found.why == "说明"
+    assert found.ours.startswith("top-1：20.0% → ")
+
+
+@pytest.mark.parametrize("ema, raw, verdict", [(0.853, 0.854, PARTLY), (0.86, 0.85, CONFIRMED), (0.84, 0.85, DIFFERS)])
+def test_polyak_within_half_a_point_counts_as_equal(tmp_path, ema, raw, verdict):
+    save_result("training", {"test_accuracy": ema, "ema_accuracy": ema, "raw_accuracy": raw}, tmp_path)
+    found = _claim(reproduction_report(tmp_path), "Polyak 平均的权重")
+    assert found.verdict == verdict and found.why.startswith(f"差 {(ema - raw) * 100:+.1f} 个百分点")
