@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HTML   := _build/html
 
-.PHONY: setup book figures test unit notebooks build-book handout browser clean
+.PHONY: setup book figures test unit notebooks build-book handout browser lab clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ browser: $(STAMP)
 	$(BIN)/pytest -m browser
 
 test: unit notebooks build-book handout browser
+
+# Open the notebooks in JupyterLab (installed on first use: the book and the tests do not need it).
+lab: $(STAMP)
+	$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/pip install "jupyterlab>=4"
+	cd notebooks && ../$(BIN)/jupyter lab
 
 clean:
 	rm -rf _build runs

@@ -94,7 +94,7 @@ def _add_train_parsers(sub) -> None:
                    help="学习率计划：onecycle（预热后余弦衰减到 0，适合短训练，默认）或 paper（§6：每 8 轮乘 0.96）")
     g.add_argument("--warmup", type=float, default=d.warmup, help=f"onecycle 预热占总步数的比例（默认 {d.warmup}）")
     g.add_argument("--augment", choices=["paper", "light", "none"], default=d.augment,
-                   help="数据增强强度：paper（§6 原样：8%%–100%% 面积）、light（默认：至少 25%% 面积、较弱的光度畸变）、none")
+                   help="数据增强强度：paper（§6 原样：8%%–100%% 面积）、light（默认：不裁剪，整图随机插值缩放、较弱的光度畸变与水平翻转）、none")
     g.add_argument("--ema-decay", type=float, default=d.ema_decay, help=f"Polyak（指数滑动）平均每步的衰减（默认 {d.ema_decay}）")
     g.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default=d.precision,
                    help="数值精度：auto（默认：GPU 上 fp16 混合精度，支持 bf16 的 CPU 上 bf16，否则 fp32）")

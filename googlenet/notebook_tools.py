@@ -123,8 +123,9 @@ div.admonition { border: 1px solid #bbb; border-radius: 4px; padding: 0.2em 0.9e
 p.admonition-title { font-weight: bold; }
 a.headerlink, .toggle-button, button { display: none; }
 img { max-width: 100%; }
-h1 { break-before: page; }
-div.body > section:first-child > h1 { break-before: auto; }
+/* singlehtml marks where each chapter's document starts with <span id="document-book/...">:
+   every chapter begins a new page (its title is an h2 there, like the preface's subsections) */
+span[id^="document-book/"] + section { break-before: page; }
 div.related, div.sphinxsidebar, div.footer, #searchbox { display: none; }
 div.admonition.yizhu > .admonition-title::after { content: none; }  /* icon font absent in print */
 @page { margin: 18mm 16mm; }
