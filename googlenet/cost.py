@@ -177,8 +177,8 @@ class Table1Report:
 
     def to_text(self) -> str:
         """The comparison as an aligned plain-text table (Chinese headers)."""
-        head = ("层", "输出(论文)", "输出(实测)", "参数(论文)", "参数(实测)", "差",
-                "运算(论文)", "运算(实测)", "差", "结论")
+        head = ("层", "输出（论文）", "输出（实测）", "参数（论文）", "参数（实测）", "差",
+                "运算（论文）", "运算（实测）", "差", "结论")
         lines = []
         for r in self.rows:
             lines.append((

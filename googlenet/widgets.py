@@ -112,7 +112,7 @@ def describe_crop(crop, height: int, width: int) -> str:
     what = "整个正方形缩放到裁剪大小" if crop.position == "whole" else f"{crop.box[2]}×{crop.box[2]} 裁剪"
     return (f"第 {crop.index} 个视图：{crop.label()}\n"
             f"先把 {height}×{width} 的原图缩放到 {rh}×{rw}（短边 {crop.scale}），"
-            f"再取左上角在 ({crop.box[0]}, {crop.box[1]}) 的{what}\n"
+            f"再取左上角在 ({crop.box[0]}, {crop.box[1]}) 的 {what}\n"
             f"对应原图的区域：x ∈ [{x0:.1f}, {x1:.1f})，y ∈ [{y0:.1f}, {y1:.1f})"
             + ("，再左右翻转" if crop.mirrored else ""))
 

@@ -11,7 +11,7 @@ from googlenet.cost import total_cost
 def test_stages_sum_to_the_whole_network():
     model = GoogLeNet(variant="paper", aux_logits=False)
     stages = stage_costs(model)
-    assert "辅助分类器 (训练时)" not in stages  # eval/no heads: they do not run
+    assert "辅助分类器（训练时）" not in stages  # eval/no heads: they do not run
     assert sum(t.params for t in stages.values()) == 6_990_272
     assert sum(t.multiply_adds for t in stages.values()) == 1_582_671_872
     assert stages["分类器 (fc)"].params == 1024 * 1000
@@ -19,7 +19,7 @@ def test_stages_sum_to_the_whole_network():
 
 def test_auxiliary_heads_counted_in_training_mode():
     model = GoogLeNet(variant="paper", aux_logits=True).train()
-    aux = stage_costs(model)["辅助分类器 (训练时)"]
+    aux = stage_costs(model)["辅助分类器（训练时）"]
     # by hand from §5: 1×1 conv to 128, FC 2048→1024, linear 1024→1000, on 4a (512) and 4d (528)
     assert aux.params == (512 + 528) * 128 + 2 * (2048 * 1024 + 1024 * 1000)
     assert model.training
