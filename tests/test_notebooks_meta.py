@@ -91,3 +91,12 @@ def test_ignored_outputs_give_a_reason(path):
             reason = first.lstrip("#").strip()
             assert first.startswith("#") and len(reason) > len(IGNORE_TAG) + 2, (
                 f"{path.name} 第 {i} 格被 nbval 忽略，但第一行没有用注释说明原因：{first!r}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_ignore_comment_comes_with_the_tag(path):
+    """nbval reads the cell tag, not the comment: a cell that says it is ignored must carry the tag."""
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and cell.source.lstrip().startswith(f"# {IGNORE_TAG}"):
+            assert IGNORE_TAG in cell.metadata.get("tags", []), f"{path.name} 第 {i} 格注释说忽略输出，但没有 {IGNORE_TAG} 标签"
