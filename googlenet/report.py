@@ -276,10 +276,11 @@ class Report:
 
     def _repr_html_(self) -> str:  # what the rendered book shows
         colour = {CONFIRMED: "#d9ead3", PARTLY: "#fff2cc", DIFFERS: "#f4cccc", NOT_RUN: "#eeeeee"}
+        nowrap = "style='white-space:nowrap'"  # short columns: a verdict must not wrap one character per line
         rows = "".join(
-            f"<tr><td>{c.section}</td><td>{html.escape(c.claim)}</td><td>{html.escape(c.paper)}</td>"
-            f"<td>{html.escape(c.ours)}</td><td style='background:{colour[c.verdict]}'>{c.verdict}</td>"
-            f"<td>{html.escape(c.why)}</td><td>{c.notebook}</td></tr>" for c in self.claims)
+            f"<tr><td {nowrap}>{c.section}</td><td>{html.escape(c.claim)}</td><td>{html.escape(c.paper)}</td>"
+            f"<td>{html.escape(c.ours)}</td><td style='background:{colour[c.verdict]};white-space:nowrap'>{c.verdict}</td>"
+            f"<td>{html.escape(c.why)}</td><td {nowrap}>{c.notebook}</td></tr>" for c in self.claims)
         head = "".join(f"<th>{h}</th>" for h in ("节", "论文的说法", "论文", "本书", "结论", "说明", "笔记本"))
         return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
