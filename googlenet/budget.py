@@ -15,10 +15,10 @@ from .model import GoogLeNet
 # Stages of Table 1, by the first part of a layer's qualified name.
 GOOGLENET_STAGES: dict[str, tuple[str, ...]] = {
     "主干（conv1–conv3）": ("conv1", "conv2", "conv3"),
-    "阶段 3 (3a–3b)": ("inception3a", "inception3b"),
-    "阶段 4 (4a–4e)": tuple(f"inception4{c}" for c in "abcde"),
-    "阶段 5 (5a–5b)": ("inception5a", "inception5b"),
-    "分类器 (fc)": ("fc",),
+    "阶段 3（3a–3b）": ("inception3a", "inception3b"),
+    "阶段 4（4a–4e）": tuple(f"inception4{c}" for c in "abcde"),
+    "阶段 5（5a–5b）": ("inception5a", "inception5b"),
+    "分类器（fc）": ("fc",),
     "辅助分类器（训练时）": ("aux1", "aux2"),
 }
 

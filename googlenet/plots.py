@@ -192,7 +192,7 @@ def plot_sparse_timings(timings, paper_reduction: float = 100):
     reduction in multiply-adds, with §3's "100× fewer operations" marked."""
     d = np.array([t.density for t in timings])
     fig, (ax1, ax2) = _figure(1, 2, figsize=(12, 4.4))
-    ax1.loglog(d, [t.dense_s * 1e3 for t in timings], "o-", color=BLUE, label="稠密 (dense)")
+    ax1.loglog(d, [t.dense_s * 1e3 for t in timings], "o-", color=BLUE, label="稠密（dense）")
     ax1.loglog(d, [t.csr_s * 1e3 for t in timings], "s-", color=RED, label="稀疏 CSR")
     ax1.loglog(d, [t.coo_s * 1e3 for t in timings], "^-", color=ORANGE, label="稀疏 COO")
     ax1.invert_xaxis()

@@ -14,7 +14,7 @@ def test_stages_sum_to_the_whole_network():
     assert "辅助分类器（训练时）" not in stages  # eval/no heads: they do not run
     assert sum(t.params for t in stages.values()) == 6_990_272
     assert sum(t.multiply_adds for t in stages.values()) == 1_582_671_872
-    assert stages["分类器 (fc)"].params == 1024 * 1000
+    assert stages["分类器（fc）"].params == 1024 * 1000
 
 
 def test_auxiliary_heads_counted_in_training_mode():
