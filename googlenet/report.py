@@ -200,6 +200,15 @@ def _multicrop_trend(results_dir) -> list[Claim]:
                   saved.get("note", "Fashion-MNIST 子集上 top-5 几乎为 0，所以比较 top-1"), "07", varies=True)]
 
 
+def _comparison(section: str, claim: str, paper_says: str, better: tuple[str, float],
+                worse: tuple[str, float], why: str) -> Claim:
+    """Notebook 06's paired accuracies: 证实 if ``better`` wins by more than NOISE, 部分证实 on a tie."""
+    gain = better[1] - worse[1]
+    verdict = CONFIRMED if gain > NOISE else DIFFERS if gain < -NOISE else PARTLY
+    return Claim(section, claim, paper_says, f"{better[0]} {better[1]:.1%} vs {worse[0]} {worse[1]:.1%}", verdict,
+                 f"差 {_points(gain)}；{why}", "06", varies=True)
+
+
 def _training(results_dir) -> list[Claim]:
     saved = load_result("training", results_dir)
     if saved is None:
@@ -209,19 +218,15 @@ def _training(results_dir) -> list[Claim]:
                     CONFIRMED if saved["test_accuracy"] >= saved.get("floor", 0.8) else DIFFERS,
                     saved.get("recipe", ""), "06", varies=True)]
     if "ema_accuracy" in saved and "raw_accuracy" in saved:
-        gain = saved["ema_accuracy"] - saved["raw_accuracy"]
-        verdict = CONFIRMED if gain > NOISE else DIFFERS if gain < -NOISE else PARTLY
-        claims.append(Claim("§6", "用 Polyak 平均的权重做推理", "—",
-                            f"平均 {saved['ema_accuracy']:.1%} vs 原始 {saved['raw_accuracy']:.1%}", verdict,
-                            f"差 {_points(gain)}；相差不到 {NOISE * 100:g} 个百分点算作持平：学习率在训练末尾降到 0 时，"
-                            "平均权重与原始权重几乎相同，见笔记本 06", "06", varies=True))
+        claims.append(_comparison("§6", "用 Polyak 平均的权重做推理", "—", ("平均", saved["ema_accuracy"]),
+                                  ("原始", saved["raw_accuracy"]),
+                                  f"相差不到 {NOISE * 100:g} 个百分点算作持平：学习率在训练末尾降到 0 时，"
+                                  "平均权重与原始权重几乎相同，见笔记本 06"))
     if "no_aux_accuracy" in saved:
-        gain = saved["test_accuracy"] - saved["no_aux_accuracy"]
-        verdict = CONFIRMED if gain > NOISE else DIFFERS if gain < -NOISE else PARTLY
-        claims.append(Claim("§5", "辅助分类器帮助训练", "作用“相对较小”",
-                            f"有 {saved['test_accuracy']:.1%} vs 无 {saved['no_aux_accuracy']:.1%}", verdict,
-                            f"差 {_points(gain)}；两次训练只差有没有辅助分类器（同样的数据、种子与步数），"
-                            "一次短训练的结果，换一台机器可能略有不同", "06", varies=True))
+        claims.append(_comparison("§5", "辅助分类器帮助训练", "作用“相对较小”", ("有", saved["test_accuracy"]),
+                                  ("无", saved["no_aux_accuracy"]),
+                                  "两次训练只差有没有辅助分类器（同样的数据、种子与步数），"
+                                  "一次短训练的结果，换一台机器可能略有不同"))
     return claims
 
 
