@@ -6,7 +6,7 @@ This script trains notebook 06's first model (BOOK_CONFIG) once per strength and
 test accuracy of each, so the reason for that choice can be re-measured. About 5 minutes on
 the 2-core reference CPU:
 
-    flock /tmp/googlenet-cpu.lock .venv/bin/python benchmarks/augmentation_short_runs.py
+    .venv/bin/python benchmarks/augmentation_short_runs.py
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Throughput of 144-crop evaluation vs plain single-crop evaluation, and its peak memory.
 
-    flock /tmp/googlenet-cpu.lock .venv/bin/python benchmarks/bench_multicrop.py \
+    .venv/bin/python benchmarks/bench_multicrop.py \
         [--crop 64] [--batch 144] [--images 2] [--repeats 9]
 
 Three contenders, same model, same crop size, same number of crops per forward pass (batch):

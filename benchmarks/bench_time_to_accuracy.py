@@ -12,10 +12,10 @@ The accuracy "within" a budget is that of the last epoch finished inside it; eac
 schedule is sized to end inside its budget on this machine. The Polyak-averaged weights are
 what §6 uses at inference, so they decide; the raw weights are printed beside them.
 
-Run each budget under the CPU lock, with nothing else heavy running (one run per lock hold):
+Run one budget at a time, with nothing else heavy running:
 
-    flock /tmp/googlenet-cpu.lock .venv/bin/python benchmarks/bench_time_to_accuracy.py --budget 5
-    flock /tmp/googlenet-cpu.lock .venv/bin/python benchmarks/bench_time_to_accuracy.py --budget 10
+    .venv/bin/python benchmarks/bench_time_to_accuracy.py --budget 5
+    .venv/bin/python benchmarks/bench_time_to_accuracy.py --budget 10
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def run_budget(minutes: int, out: Path, progress: bool) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="GoogLeNet 在随包子集上的“达到精度所需时间”基准（本机 CPU）")
     parser.add_argument("--budget", type=int, nargs="+", choices=sorted(RECIPES), default=sorted(RECIPES),
-                        help="时间预算，分钟（默认 5 和 10；在 CPU 锁下请一次只跑一个）")
+                        help="时间预算，分钟（默认 5 和 10；计时准确起见，请一次只跑一个）")
     parser.add_argument("--out", default="runs/bench", help="输出目录（默认 runs/bench）")
     parser.add_argument("--progress", action="store_true", help="显示进度条")
     args = parser.parse_args(argv)

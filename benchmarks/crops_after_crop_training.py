@@ -5,7 +5,7 @@ get *worse* with more test crops. This script trains one model like notebook 06'
 with §6's crop augmentation ('paper': 8–100 % of the area) for 15 epochs, then builds Table 3
 for it on notebook 07's 500 test images. About 9 minutes on the 2-core reference CPU:
 
-    flock /tmp/googlenet-cpu.lock .venv/bin/python benchmarks/crops_after_crop_training.py
+    .venv/bin/python benchmarks/crops_after_crop_training.py
 
 Notebook 07 quotes the authors' run of it (2026-11-28): whole image 19.4 %, 1 / 10 / 144 crops
 16.2 / 17.2 / 17.6 % top-1 error; 1 → 144 crops: 6 fixed, 13 broken, McNemar p = 0.17.

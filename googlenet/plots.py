@@ -53,6 +53,23 @@ def _figure(nrows: int = 1, ncols: int = 1, **kwargs):
     return plt.subplots(nrows, ncols, **kwargs)
 
 
+def _grid(n: int, ncols: int, cell: tuple[float, float], top: float = 0.0):
+    """A figure of ceil(n / ncols) rows of ``ncols`` image cells (``cell`` = inches wide, high),
+    ``top`` inches added for a suptitle; every axis off. Returns the figure and the first n axes."""
+    nrows = -(-n // ncols)
+    fig, axes = _figure(nrows, ncols, figsize=(cell[0] * ncols, cell[1] * nrows + top), squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    return fig, list(axes.flat)[:n]
+
+
+def _finish(fig, suptitle: str = "", **kwargs):
+    if suptitle:
+        fig.suptitle(suptitle, **kwargs)
+    fig.tight_layout()
+    return fig
+
+
 def _as_images(items) -> list[np.ndarray]:
     """Tensors or arrays → float arrays (tensors detached and moved to the CPU)."""
     return [np.asarray(i.detach().cpu().numpy() if hasattr(i, "detach") else i, dtype=float) for i in items]
@@ -114,20 +131,13 @@ def show_filters(kernels, *, ncols: int, titles=None, suptitle: str = "", pad_to
     if pad_to_largest:
         side = max(max(i.shape) for i in images)
         images = [np.pad(i, [((side - s) // 2, side - s - (side - s) // 2) for s in i.shape]) for i in images]
-    nrows = -(-len(images) // ncols)
-    fig, axes = _figure(nrows, ncols, figsize=(1.3 * ncols, 1.3 * nrows + (0.5 if suptitle else 0)),
-                        squeeze=False)
-    for k, ax in enumerate(axes.flat):
-        ax.set_axis_off()
-        if k < len(images):
-            lim = np.abs(images[k]).max() or 1.0
-            ax.imshow(images[k], cmap=cmap, vmin=-lim, vmax=lim)
-            if titles is not None:
-                ax.set_title(titles[k], fontsize=8)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig
+    fig, axes = _grid(len(images), ncols, (1.3, 1.3), 0.5 if suptitle else 0)
+    for k, ax in enumerate(axes):
+        lim = np.abs(images[k]).max() or 1.0
+        ax.imshow(images[k], cmap=cmap, vmin=-lim, vmax=lim)
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=8)
+    return _finish(fig, suptitle)
 
 
 def show_maps(maps, *, ncols: int, titles=None, suptitle: str = "", cmap: str = "viridis",
@@ -135,23 +145,16 @@ def show_maps(maps, *, ncols: int, titles=None, suptitle: str = "", cmap: str = 
     """A grid of 2-D maps (feature maps, filter responses, gray images); an RGB image may be
     given as an (H, W, 3) array."""
     images = _as_images(maps)
-    nrows = -(-len(images) // ncols)
-    fig, axes = _figure(nrows, ncols, figsize=(size * ncols, size * nrows + (0.45 if suptitle else 0)),
-                        squeeze=False)
+    fig, axes = _grid(len(images), ncols, (size, size), 0.45 if suptitle else 0)
     vmin = min(i.min() for i in images) if share_scale else None
     vmax = max(i.max() for i in images) if share_scale else None
-    for k, ax in enumerate(axes.flat):
-        ax.set_axis_off()
-        if k < len(images):
-            rgb = images[k].ndim == 3
-            ax.imshow(np.clip(images[k], 0, 1) if rgb else images[k], cmap=None if rgb else cmap,
-                      vmin=None if rgb else vmin, vmax=None if rgb else vmax)
-            if titles is not None:
-                ax.set_title(titles[k], fontsize=8.5)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig
+    for k, ax in enumerate(axes):
+        rgb = images[k].ndim == 3
+        ax.imshow(np.clip(images[k], 0, 1) if rgb else images[k], cmap=None if rgb else cmap,
+                  vmin=None if rgb else vmin, vmax=None if rgb else vmax)
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=8.5)
+    return _finish(fig, suptitle)
 
 
 # ---- 笔记本 03：稠密与稀疏 ---------------------------------------------------------------
@@ -394,22 +397,14 @@ def show_image_grid(images, *, ncols: int, titles=None, suptitle: str = "", boxe
         if img.max() > 1.0:
             img = img / 255.0
         imgs.append(img.squeeze(-1) if img.ndim == 3 and img.shape[-1] == 1 else img)
-    nrows = -(-len(imgs) // ncols)
-    fig, axes = _figure(nrows, ncols, figsize=(size * ncols, size * nrows + (0.5 if suptitle else 0)),
-                        squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i >= len(imgs):
-            continue
+    fig, axes = _grid(len(imgs), ncols, (size, size), 0.5 if suptitle else 0)
+    for i, ax in enumerate(axes):
         ax.imshow(np.clip(imgs[i], 0, 1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         for top, left, h, w in ((boxes[i] or ()) if boxes is not None else ()):
             ax.add_patch(Rectangle((left - 0.5, top - 0.5), w, h, fill=False, edgecolor=RED, linewidth=1.2))
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, suptitle)
 
 
 def plot_runs(runs, key: str = "test_acc", *, ylabel: str = "测试准确率", title: str = ""):
@@ -523,10 +518,7 @@ def plot_crop_boxes(image, layout, views, indices, *, title: str = ""):
         for spine in axes[j + 1].spines.values():
             spine.set(edgecolor=color, linewidth=2.5)
         axes[j + 1].set_title(f"第 {i} 个\n" + k.label().replace(" · ", "\n", 1), fontsize=8)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title, fontsize=11)
 
 
 def plot_crop_probs(crop_probs, class_names, *, true_label: int | None = None, title: str = ""):
@@ -549,10 +541,7 @@ def plot_crop_probs(crop_probs, class_names, *, true_label: int | None = None, t
     a1.set_ylabel("合并后的得分")
     a1.legend(fontsize=8)
     a1.set_title("在视图上合并", fontsize=10)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title, fontsize=11)
 
 
 def plot_table2(rows):
@@ -668,13 +657,8 @@ def show_detections(canvases, class_names, *, detections=None, correct=None, pro
     ``detections[i]``: {"boxes", "scores", "labels"}; ``correct[i]``: bool per detection (true
     positives drawn blue, false positives red); only detections scoring ≥ ``min_score`` are drawn.
     """
-    n = len(canvases)
-    nrows = -(-n // ncols)
-    fig, axes = _figure(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i >= n:
-            continue
+    fig, axes = _grid(len(canvases), ncols, (size, size), 0.4 if suptitle else 0)
+    for i, ax in enumerate(axes):
         c = canvases[i]
         _imshow(ax, c.image)
         if proposals is not None:
@@ -694,10 +678,7 @@ def show_detections(canvases, class_names, *, detections=None, correct=None, pro
                     ax.text(box[0] - 0.5, box[3] + 0.5, class_names[label], color=GREEN, fontsize=7, va="top")
         if titles is not None:
             ax.set_title(titles[i], fontsize=9)
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=11)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, suptitle, fontsize=11)
 
 
 def show_selective_search(image, superpixel_labels, proposals, *, title: str = ""):
@@ -718,10 +699,7 @@ def show_selective_search(image, superpixel_labels, proposals, *, title: str = "
     for box in _as_images([proposals])[0].reshape(-1, 4):
         _draw_box(axes[2], box, ORANGE, linewidth=0.7)
     axes[2].set_title(f"第 2 步：分层合并得到 {len(proposals)} 个候选区域", fontsize=10)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title, fontsize=11)
 
 
 def show_region_crops(crops, titles, *, ncols: int = 8, suptitle: str = "", size: float = 1.25):
@@ -729,16 +707,9 @@ def show_region_crops(crops, titles, *, ncols: int = 8, suptitle: str = "", size
     from .data import FASHION_MNIST_MEAN, FASHION_MNIST_STD
 
     raw = [c * FASHION_MNIST_STD[0] + FASHION_MNIST_MEAN[0] for c in crops]
-    nrows = -(-len(raw) // ncols)
     # Extra height per row for the titles, so that they never run into the row above.
-    fig, axes = _figure(nrows, ncols, figsize=(size * ncols, (size + 0.35) * nrows + (0.4 if suptitle else 0)),
-                        squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < len(raw):
-            _imshow(ax, raw[i])
-            ax.set_title(titles[i], fontsize=8.5)
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=11)
-    fig.tight_layout()
-    return fig
+    fig, axes = _grid(len(raw), ncols, (size, size + 0.35), 0.4 if suptitle else 0)
+    for i, ax in enumerate(axes):
+        _imshow(ax, raw[i])
+        ax.set_title(titles[i], fontsize=8.5)
+    return _finish(fig, suptitle, fontsize=11)
