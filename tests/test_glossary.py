@@ -76,6 +76,33 @@ def test_the_check_can_fail(tmp_path):
     assert found == ["维度约简", "辅助分类层"]
 
 
+def test_the_epoch_rule_can_fail():
+    """附录 B：epoch 译作“轮”，“每 8 个 epoch”这种半译的写法会被拒绝。"""
+    rows = glossary_rows()
+    found = [w for _, _, avoid in rows for w in avoid if w in "学习率每 8 个 epoch 乘以 0.96；每 8 轮（epoch）"]
+    assert found == ["个 epoch"]
+
+
+# multi-box [5] has one rendering in the translation pages: 多框, glossed once as 多框（MultiBox）
+UNTRANSLATED_MULTIBOX = re.compile(r"(?<!多框（)(?:multi-box|MultiBox|Multibox)", re.I)
+
+
+def untranslated_multibox(text: str) -> list[str]:
+    return [m.group(0) for m in UNTRANSLATED_MULTIBOX.finditer(text)]
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "book").glob("*.md")
+                                        if p.name not in ("appendix_glossary.md", "STYLE.md")))
+def test_multibox_is_translated(page):
+    found = untranslated_multibox((ROOT / "book" / page).read_text(encoding="utf-8"))
+    assert not found, f"book/{page}: multi-box 应写作“多框”（首次出现写作“多框（MultiBox）”）：{found}"
+
+
+def test_the_multibox_check_can_fail():
+    assert untranslated_multibox("用多框（MultiBox）[5] 预测；补回 200 个来自 multi-box [5] 的候选区域，即 MultiBox") == [
+        "multi-box", "MultiBox"]
+
+
 def test_search_dictionary_is_current():
     expected = notebook_tools.search_dict_text(GLOSSARY)
     assert "辅助分类器 2000" in expected
