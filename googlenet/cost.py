@@ -15,7 +15,7 @@ from torch import nn
 
 from . import paper
 from .tables import format_table
-from .model import ConvBlock, GoogLeNet, Inception, NaiveInception
+from .model import ConvBlock, GoogLeNet, Inception, NaiveInception, table1_modules
 
 # Table 1's "K" for params: 1024 makes exact rows land on the printed figures (conv2:
 # 114,688 weights = 112.0 K; the linear layer: 1,024,000 = 1000 K); its "M" for ops is 10⁶
@@ -43,6 +43,10 @@ def layer_costs(module: nn.Module, input_shape: tuple[int, int, int] = (3, 224, 
     Only layers that actually run are counted (e.g. a GoogLeNet in eval mode skips its
     auxiliary heads). The module's training mode is left as it was.
     """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module 应为 torch.nn.Module，收到 {type(module).__name__}")
+    if not isinstance(input_shape, (tuple, list)):
+        raise TypeError(f"input_shape 应为 (通道, 高, 宽) 三个正整数的元组，收到 {type(input_shape).__name__}")
     if len(input_shape) != 3 or not all(isinstance(s, int) and s > 0 for s in input_shape):
         raise ValueError(f"input_shape 应为三个正整数 (通道, 高, 宽)，收到 {input_shape!r}")
     costs: list[LayerCost] = []
@@ -67,7 +71,8 @@ def layer_costs(module: nn.Module, input_shape: tuple[int, int, int] = (3, 224, 
     try:
         with torch.no_grad():
             param = next(module.parameters(), None)
-            x = torch.zeros(1, *input_shape, device=None if param is None else param.device)
+            x = torch.zeros(1, *input_shape, device=None if param is None else param.device,
+                            dtype=None if param is None else param.dtype)
             module(x)
     finally:
         for h in hooks:
@@ -202,31 +207,31 @@ class Table1Report:
 def table1_report(model: GoogLeNet | None = None, image_size: int = paper.INPUT_SIZE) -> Table1Report:
     """Recompute every Table 1 row on ``model`` (default: a fresh ``GoogLeNet(variant="paper")``).
 
-    Each row's output size is measured with a forward hook on the module(s) implementing it;
-    its params and multiply-adds are the sums over those modules' convolutions and linear
-    layers. The auxiliary heads are not part of Table 1 and are not run (eval mode).
+    Each row's output size is measured (`GoogLeNet.intermediates`) at the last of the modules
+    implementing it (`googlenet.model.table1_modules`; softmax keeps the size before it); its
+    params and multiply-adds are the sums over those modules' convolutions and linear layers.
+    The auxiliary heads are not part of Table 1 and are not run (eval mode).
     """
     if model is None:
         model = GoogLeNet(variant="paper", aux_logits=False)
     if not isinstance(model, GoogLeNet):
-        raise ValueError(f"table1_report 需要 googlenet.GoogLeNet 模型，收到 {type(model).__name__}")
+        raise TypeError(f"table1_report 需要 googlenet.GoogLeNet 模型，收到 {type(model).__name__}")
     was_training = model.training
     model.eval()
-    outputs: dict[str, tuple[int, ...]] = {}
-    hooks = [getattr(model, n).register_forward_hook(
-        lambda mod, i, o, n=n: outputs.__setitem__(n, tuple(o.shape[1:]))) for n in model.path]
     try:
+        weight = next(model.parameters())
+        x = torch.zeros(1, model.in_channels, image_size, image_size, device=weight.device, dtype=weight.dtype)
+        with torch.no_grad():
+            outputs = {n: tuple(t.shape[1:]) for n, t in model.intermediates(x, model.path).items()}
         costs = layer_costs(model, (model.in_channels, image_size, image_size))
     finally:
-        for h in hooks:
-            h.remove()
         model.train(was_training)
 
     rows = []
     for row in paper.TABLE1:
-        names = ["conv2", "conv3"] if row.name == "conv2" else [row.name]
-        last = {"softmax": "fc"}.get(row.name, names[-1])
-        shape = outputs[last]
+        names = table1_modules(row.name)
+        if names:  # a row without modules (softmax) keeps the previous row's size
+            shape = outputs[names[-1]]
         hwc = (shape[1], shape[2], shape[0]) if len(shape) == 3 else (1, 1, shape[0])
         mine = [c for c in costs if c.name.split(".")[0] in names]
         rows.append(Table1Comparison(row, hwc, sum(c.params for c in mine),

@@ -1,23 +1,23 @@
-"""GoogLeNet built by reading Table 1 (`googlenet.paper.TABLE1`).
+"""GoogLeNet written out from Table 1 (`googlenet.paper.TABLE1`), the way torchvision writes it.
 
-Two variants share one builder:
+`GoogLeNet.__init__` declares the layers one per line in Table 1's order, each reading its
+numbers from the table by row name; `forward` runs them in straight-line code with the shape
+at 224 px after each step. Module names are torchvision's (``conv1``, ``maxpool1``,
+``inception3a`` ...), so its ``state_dict`` loads with ``strict=True``.
 
-* ``variant="paper"``: what Figure 3 and §5 describe. ReLU after every convolution (the
-  reductions and projections included), local response normalisation after the first max
-  pool and after the stem's 3×3 convolution, true 5×5 convolutions, 3×3/2 max pools with
-  "same" padding (Figure 3's "(S)") so that 224 px gives exactly Table 1's 112/56/28/14/7,
-  dropout 40 %, and the auxiliary heads of §5 on 4a and 4d.
-* ``variant="torchvision"``: the layers, names and quirks of ``torchvision.models.googlenet``
-  (batch normalisation, a 3×3 convolution in the "5×5" branch, ceil-mode pools, a 2×2 pool
-  before stage 5, dropout 20 %), so that its ``state_dict`` loads with ``strict=True`` and the
-  outputs agree.
-
-Module names follow torchvision (``conv1``, ``maxpool1``, ``inception3a`` ...) in both variants.
+Where the paper and torchvision's port differ, a named argument decides, and ``variant`` is
+the preset for those left at ``None`` (paper / torchvision): ``batch_norm`` False / True;
+``large_kernel`` 5 / 3 (the "5×5" branch's kernel; 3 is a slip torchvision keeps for its
+weights); ``lrn`` True (LocalRespNorm after maxpool1 and conv3, Figure 3) / False; ``ceil_mode``
+False (3×3/2 pools with "same" padding, Figure 3's "(S)") / True (no padding, round up);
+``maxpool4_kernel`` 3 (Table 1) / 2 (from TF-slim); ``aux_pool`` "fixed" (§5's 5×5/3) /
+"adaptive" (to 4×4 at any size); ``dropout`` 0.4 (Table 1) / 0.2. Both give Table 1's sizes at
+224 px; mixing is allowed: ``GoogLeNet(batch_norm=True)`` is Table 1's network with batch norm.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -26,11 +26,31 @@ from torch import Tensor, nn
 from . import paper
 
 MIN_INPUT_SIZE = 64  # smallest height/width the network accepts (see `_check_input`)
-VARIANTS = ("paper", "torchvision")
+# ImageNet's RGB mean and std, the normalisation torchvision's weights were trained with. The
+# one copy in the package: everything else that normalises images imports these.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+PRESETS = {
+    "paper": dict(batch_norm=False, large_kernel=5, lrn=True, ceil_mode=False, maxpool4_kernel=3,
+                  aux_pool="fixed", dropout=paper.table1_row("dropout").dropout),
+    "torchvision": dict(batch_norm=True, large_kernel=3, lrn=False, ceil_mode=True,
+                        maxpool4_kernel=2, aux_pool="adaptive", dropout=0.2),
+}
+VARIANTS = tuple(PRESETS)
+
+def table1_modules(row_name: str) -> tuple[str, ...]:
+    """The modules implementing Table 1's row ``row_name`` (not counting LRN, absent from Table 1).
+
+    Row "conv2" ("convolution 3×3/1, depth 2") is the 1×1 reduce ``conv2`` then the 3×3 ``conv3``;
+    softmax is part of the loss, not a layer; every other row is the one module of its name.
+    """
+    paper.table1_row(row_name)  # KeyError for a row Table 1 does not have
+    return {"conv2": ("conv2", "conv3"), "softmax": ()}.get(row_name, (row_name,))
 
 
 class GoogLeNetOutputs(NamedTuple):
-    """Training-mode output: main logits, then the heads on 4a (aux1) and 4d (aux2).
+    """All three classifiers: main logits, then the heads on 4a (aux1) and 4d (aux2).
 
     torchvision returns ``(logits, aux_logits2, aux_logits1)``; we keep the paper's order.
     """
@@ -145,64 +165,102 @@ class InceptionAux(nn.Module):
 
 
 class GoogLeNet(nn.Module):
-    """GoogLeNet (Inception v1), its layers read from Table 1.
+    """GoogLeNet (Inception v1), Table 1 written out.
 
     Args:
-        num_classes: size of the classifier (1000 for ImageNet).
-        in_channels: 3 for RGB, 1 for Fashion-MNIST.
-        aux_logits: build the two auxiliary classifiers. In training mode the forward pass then
-            returns ``GoogLeNetOutputs(logits, aux1, aux2)``; in eval mode always the logits.
-        variant: ``"paper"`` or ``"torchvision"`` (see the module docstring).
-        dropout: dropout before the final linear layer; ``None`` means the variant's own
-            (0.4 as Table 1 for ``"paper"``, 0.2 as torchvision for ``"torchvision"``).
-        aux_dropout: dropout inside the auxiliary heads (§5: 70 %).
+        num_classes, in_channels: 1000 and 3 for ImageNet; 10 and 1 for Fashion-MNIST.
+        aux_logits: build §5's two auxiliary classifiers (for training, and for `heads`).
+        variant: ``"paper"`` or ``"torchvision"``: the preset for every argument left at None.
+        dropout, aux_dropout: before the final linear layer, and inside the heads (§5: 70 %).
         transform_input: re-normalise ImageNet-normalised RGB input to the [-1, 1] scaling the
             ported torchvision weights expect (torchvision's ``transform_input``).
-        channels_last: run convolutions in NHWC memory layout; measured faster for training on
-            CPU here (``benchmarks/bench_model.py``), identical results up to float rounding.
+        channels_last: NHWC memory layout; faster for training on CPU here
+            (``benchmarks/bench_model.py``), identical results up to float rounding.
+        batch_norm, large_kernel, lrn, ceil_mode, maxpool4_kernel, aux_pool: see the module
+            docstring. Each is independent: batch norm leaves LRN on; pass ``lrn=False`` too.
 
-    Initialisation (for training from scratch): every convolution and hidden linear layer is
-    He/Kaiming-normal with fan-in (each is followed by a ReLU, so this keeps activations at
-    unit scale through 22 layers without batch norm); the classifiers (``fc``, ``aux*.fc2``)
-    start at N(0, 0.01²) so initial predictions are near uniform; biases and BN shifts 0.
+    Input: float N×C×H×W, H and W ≥ 64, of the model's dtype and on its device. Anything else is
+    an error, not a silent conversion: converting float64 (``torch.from_numpy``'s) on every call
+    hides a 2× memory and precision cost, a per-batch copy to the GPU a slow input pipeline.
+    Under ``torch.autocast`` any float dtype is accepted (autocast picks each layer's dtype).
+
+    Output: `forward` gives logits, or ``GoogLeNetOutputs(logits, aux1, aux2)`` in training mode
+    with aux heads; `heads` all three in any mode; `intermediates`/`features` feature maps.
+
+    Initialisation (for training from scratch): convolutions and hidden linear layers are
+    He/Kaiming-normal with fan-in (each feeds a ReLU, so activations keep unit scale through 22
+    layers without batch norm); the classifiers (``fc``, ``aux*.fc2``) start at N(0, 0.01²) so
+    initial predictions are near uniform; biases and BN shifts 0.
     """
 
     def __init__(self, num_classes: int = paper.NUM_CLASSES, in_channels: int = paper.INPUT_CHANNELS,
                  aux_logits: bool = True, variant: str = "paper", dropout: float | None = None,
                  aux_dropout: float = paper.AUX.dropout, transform_input: bool = False,
-                 channels_last: bool = True):
+                 channels_last: bool = True, *, batch_norm: bool | None = None,
+                 large_kernel: int | None = None, lrn: bool | None = None, ceil_mode: bool | None = None,
+                 maxpool4_kernel: int | None = None, aux_pool: str | None = None):
         super().__init__()
-        if variant not in VARIANTS:
-            raise ValueError(f"variant 应为 {' 或 '.join(map(repr, VARIANTS))}，收到 {variant!r}")
-        _check_positive_int("num_classes", num_classes)
-        _check_positive_int("in_channels", in_channels)
+        _expect(variant in PRESETS, "variant", f"应为 {' 或 '.join(map(repr, PRESETS))}", variant)
+        given = dict(batch_norm=batch_norm, large_kernel=large_kernel, lrn=lrn, ceil_mode=ceil_mode,
+                     maxpool4_kernel=maxpool4_kernel, aux_pool=aux_pool, dropout=dropout)
+        self.options = {k: PRESETS[variant][k] if v is None else v for k, v in given.items()}
+        batch_norm, large_kernel, lrn, ceil_mode, maxpool4_kernel, aux_pool, dropout = self.options.values()
+        for name, value in dict(num_classes=num_classes, in_channels=in_channels).items():
+            _expect(_is_int(value) and value >= 1, name, "应为正整数", value)
+        for name, value in dict(aux_logits=aux_logits, transform_input=transform_input, lrn=lrn,
+                                channels_last=channels_last, batch_norm=batch_norm, ceil_mode=ceil_mode).items():
+            _expect(isinstance(value, bool), name, "应为 True 或 False", value)
+        for name, value in dict(dropout=dropout, aux_dropout=aux_dropout).items():
+            _expect(isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1,
+                    name, "应为 [0, 1) 之间的数", value)
+        _expect(_is_int(large_kernel) and large_kernel in (3, 5), "large_kernel", "应为 3 或 5", large_kernel)
+        _expect(_is_int(maxpool4_kernel) and maxpool4_kernel in (2, 3), "maxpool4_kernel", "应为 2 或 3",
+                maxpool4_kernel)
+        _expect(aux_pool in ("fixed", "adaptive"), "aux_pool", "应为 'fixed' 或 'adaptive'", aux_pool)
         if transform_input and in_channels != 3:
             raise ValueError(f"transform_input=True 只适用于 3 通道 RGB 输入，收到 in_channels={in_channels}")
-        if dropout is None:
-            dropout = paper.TRAINING.main_dropout if variant == "paper" else 0.2
-        self.variant = variant
-        self.num_classes = num_classes
-        self.in_channels = in_channels
-        self.aux_logits = aux_logits
-        self.transform_input = transform_input
-        self.channels_last = channels_last
+        self.variant, self.num_classes, self.in_channels = variant, num_classes, in_channels
+        self.aux_logits, self.transform_input, self.channels_last = aux_logits, transform_input, channels_last
 
-        torchvision_like = variant == "torchvision"
-        self._path: list[str] = []  # the main path, in order (Table 1's rows, LRN added)
-        channels = in_channels
-        for row in paper.TABLE1:
-            for name, module in _modules_for_row(row, channels, num_classes, dropout,
-                                                 torchvision_like):
-                setattr(self, name, module)
-                self._path.append(name)
-            channels = row.output[2]
+        row = paper.table1_row
 
-        if aux_logits:
-            aux_in = [paper.table1_row(n).output[2] for n in paper.AUX.attached_to]
-            self.aux1 = InceptionAux(aux_in[0], num_classes, dropout=aux_dropout,
-                                     batch_norm=torchvision_like, fixed_pool=not torchvision_like)
-            self.aux2 = InceptionAux(aux_in[1], num_classes, dropout=aux_dropout,
-                                     batch_norm=torchvision_like, fixed_pool=not torchvision_like)
+        def conv(c_in: int, c_out: int, kernel: int, stride: int = 1) -> ConvBlock:
+            return ConvBlock(c_in, c_out, kernel, stride, kernel // 2, batch_norm=batch_norm)
+
+        def maxpool(name: str, kernel: int | None = None) -> nn.MaxPool2d:
+            kernel, stride = kernel or row(name).patch, row(name).stride
+            if ceil_mode:  # torchvision: no padding, output size rounded up
+                return nn.MaxPool2d(kernel, stride, ceil_mode=True)
+            return nn.MaxPool2d(kernel, stride, padding=(kernel - 1) // 2)  # "same": ⌈input / 2⌉
+
+        def inception(c_in: int, name: str) -> Inception:
+            return Inception(c_in, *row(name).inception_args, batch_norm=batch_norm, large_kernel=large_kernel)
+
+        self.conv1 = conv(in_channels, row("conv1").output[2], row("conv1").patch, row("conv1").stride)
+        self.maxpool1 = maxpool("maxpool1")
+        self.lrn1 = nn.LocalResponseNorm(**paper.LRN) if lrn else None  # Figure 3, not Table 1
+        self.conv2 = conv(64, row("conv2").n3x3red, 1)  # Table 1's "3×3 reduce" column
+        self.conv3 = conv(row("conv2").n3x3red, row("conv2").n3x3, row("conv2").patch)
+        self.lrn2 = nn.LocalResponseNorm(**paper.LRN) if lrn else None
+        self.maxpool2 = maxpool("maxpool2")
+        self.inception3a = inception(192, "inception3a")
+        self.inception3b = inception(256, "inception3b")
+        self.maxpool3 = maxpool("maxpool3")
+        self.inception4a = inception(480, "inception4a")
+        self.inception4b = inception(512, "inception4b")
+        self.inception4c = inception(512, "inception4c")
+        self.inception4d = inception(512, "inception4d")
+        self.inception4e = inception(528, "inception4e")
+        self.maxpool4 = maxpool("maxpool4", maxpool4_kernel)
+        self.inception5a = inception(832, "inception5a")
+        self.inception5b = inception(832, "inception5b")
+        self.avgpool = nn.AdaptiveAvgPool2d(1)  # Table 1's 7×7/1 at 224 px, global at any size
+        self.dropout = nn.Dropout(p=dropout)
+        self.fc = nn.Linear(1024, num_classes)
+        if aux_logits:  # §5: one head on 4a (512 channels), one on 4d (528)
+            aux = dict(dropout=aux_dropout, batch_norm=batch_norm, fixed_pool=aux_pool == "fixed")
+            self.aux1 = InceptionAux(512, num_classes, **aux)
+            self.aux2 = InceptionAux(528, num_classes, **aux)
         else:
             self.aux1 = self.aux2 = None
         self._init_weights()
@@ -222,102 +280,134 @@ class GoogLeNet(nn.Module):
             if classifier is not None:
                 nn.init.normal_(classifier.weight, std=0.01)
 
+    def forward(self, x: Tensor) -> Tensor | GoogLeNetOutputs:
+        self._check_input(x)
+        with_aux = self.training and self.aux_logits
+        logits, aux1, aux2 = self._forward(self._prepare(x), with_aux)
+        return GoogLeNetOutputs(logits, aux1, aux2) if with_aux else logits
+
+    def heads(self, x: Tensor) -> GoogLeNetOutputs:
+        """All three classifiers from one pass, each layer in its current mode (after ``eval()``:
+        dropout off, batch norm on running statistics; how the aux heads are scored at test time)."""
+        if not self.aux_logits:
+            raise ValueError("heads() 需要辅助分类器，而这个模型是用 aux_logits=False 构造的")
+        self._check_input(x)
+        return GoogLeNetOutputs(*self._forward(self._prepare(x), with_aux=True))
+
+    def _forward(self, x: Tensor, with_aux: bool) -> tuple[Tensor, Tensor | None, Tensor | None]:
+        # x: N × 3 × 224 × 224; the shape after each step is for that input
+        x = self.conv1(x)  # N × 64 × 112 × 112
+        x = self.maxpool1(x)  # N × 64 × 56 × 56
+        if self.lrn1 is not None:
+            x = self.lrn1(x)
+        x = self.conv2(x)  # N × 64 × 56 × 56
+        x = self.conv3(x)  # N × 192 × 56 × 56
+        if self.lrn2 is not None:
+            x = self.lrn2(x)
+        x = self.maxpool2(x)  # N × 192 × 28 × 28
+        x = self.inception3a(x)  # N × 256 × 28 × 28
+        x = self.inception3b(x)  # N × 480 × 28 × 28
+        x = self.maxpool3(x)  # N × 480 × 14 × 14
+        x = self.inception4a(x)  # N × 512 × 14 × 14
+        aux1 = self.aux1(x) if with_aux else None  # N × num_classes
+        x = self.inception4b(x)  # N × 512 × 14 × 14
+        x = self.inception4c(x)  # N × 512 × 14 × 14
+        x = self.inception4d(x)  # N × 528 × 14 × 14
+        aux2 = self.aux2(x) if with_aux else None  # N × num_classes
+        x = self.inception4e(x)  # N × 832 × 14 × 14
+        x = self.maxpool4(x)  # N × 832 × 7 × 7
+        x = self.inception5a(x)  # N × 832 × 7 × 7
+        x = self.inception5b(x)  # N × 1024 × 7 × 7
+        x = self.avgpool(x)  # N × 1024 × 1 × 1
+        x = self.dropout(x)
+        x = torch.flatten(x, 1)  # N × 1024
+        x = self.fc(x)  # N × num_classes
+        return x, aux1, aux2
+
+    def intermediates(self, x: Tensor, names: Iterable[str]) -> dict[str, Tensor]:
+        """Outputs of the named main-path modules (`path`), stopping after the last one asked for.
+
+        Each is the module's own output: ``"avgpool"`` and ``"dropout"`` give N×1024×1×1.
+        """
+        names = self._check_names("names", names)
+        self._check_input(x)
+        found, x = {}, self._prepare(x)
+        for name in self.path:
+            if name == "fc":
+                x = torch.flatten(x, 1)  # as in `_forward`
+            x = found[name] = getattr(self, name)(x)
+            if all(n in found for n in names):
+                return {n: found[n] for n in names}
+
+    def features(self, x: Tensor, until: str | None = None) -> Tensor:
+        """The main path up to and including module ``until`` (e.g. ``"inception4a"``).
+
+        By default the N×1024 vector after global average pooling: what the classifier (``dropout``
+        then ``fc``) sees. ``until="fc"`` gives the logits.
+        """
+        if until is None:
+            return torch.flatten(self.intermediates(x, ["avgpool"])["avgpool"], 1)
+        return self.intermediates(x, self._check_names("until", [until]))[until]
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """Names of the main-path modules in order: as declared in ``__init__``, heads aside."""
+        return tuple(name for name, _ in self.named_children() if name not in ("aux1", "aux2"))
+
+    def _check_names(self, argument: str, names: Iterable[str]) -> list[str]:
+        if isinstance(names, str):
+            raise TypeError(f"{argument} 应为层名的列表或元组，例如 [{names!r}]，收到字符串 {names!r}")
+        names = list(names)
+        unknown = [n for n in names if n not in self.path]
+        if unknown or not names:
+            raise ValueError(f"{argument} 应为主干上的层名（{', '.join(self.path)}），"
+                             f"收到 {unknown[0] if unknown else names!r}")
+        return names
+
     def _check_input(self, x: Tensor) -> None:
         if not isinstance(x, Tensor):
-            raise ValueError(f"输入应为 torch.Tensor，收到的是 {type(x).__name__}")
+            raise TypeError(f"输入应为 torch.Tensor，收到的是 {type(x).__name__}")
         if x.dim() != 4:
-            raise ValueError(f"输入应为 4 维张量 (批量, 通道, 高, 宽)，"
-                             f"收到 {x.dim()} 维张量，形状 {tuple(x.shape)}")
+            raise ValueError(f"输入应为 4 维张量 (批量, 通道, 高, 宽)，收到 {x.dim()} 维张量，形状 {tuple(x.shape)}")
         if not x.is_floating_point():
-            raise ValueError(f"输入应为浮点张量（例如 float32，取值已归一化），收到 dtype={x.dtype}")
+            raise TypeError(f"输入应为浮点张量（例如 float32，按均值和标准差归一化），收到 dtype={x.dtype}；"
+                            f"整数像素请先转成浮点并归一化，例如 x.float() / 255 再标准化")
         n, c, h, w = x.shape
         if c != self.in_channels:
             raise ValueError(f"输入应有 {self.in_channels} 个通道，收到 {c} 个（形状 {tuple(x.shape)}）")
         if h < MIN_INPUT_SIZE or w < MIN_INPUT_SIZE:
             raise ValueError(f"输入的高和宽都应至少为 {MIN_INPUT_SIZE} 像素，收到 {h}×{w}"
                              f"（更小的输入在第五阶段之前就被池化到 1×1 以下）")
-
-    def _transform(self, x: Tensor) -> Tensor:
-        # ImageNet mean/std normalisation → the (x - 0.5) / 0.5 scaling of the ported weights.
-        mean = x.new_tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
-        std = x.new_tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
-        return x * (std / 0.5) + (mean - 0.5) / 0.5
-
-    def features(self, x: Tensor, until: str | None = None) -> Tensor:
-        """Run the main path up to and including the module named ``until`` (e.g. "inception4a")."""
-        self._check_input(x)
-        if until is not None and until not in self._path:
-            raise ValueError(f"until 应为主干上的层名之一：{', '.join(self._path)}；收到 {until!r}")
-        x = self._prepare(x)
-        for name in self._path:
-            x = getattr(self, name)(x)
-            if name == until:
-                break
-        return x
+        weight = self.conv1.conv.weight
+        if x.device != weight.device:
+            raise ValueError(f"输入在 {x.device} 上，模型在 {weight.device} 上：请先把输入移过去，"
+                             f"x = x.to({str(weight.device)!r})")
+        if x.dtype != weight.dtype and not _autocast_enabled(x.device.type):
+            raise TypeError(f"输入的 dtype 是 {x.dtype}，模型参数是 {weight.dtype}，模型不会自动转换："
+                            f"请先 x = x.to({weight.dtype})，即 x.to(模型的dtype)"
+                            + ("，或写 x.float()" if weight.dtype == torch.float32 else ""))
 
     def _prepare(self, x: Tensor) -> Tensor:
-        if self.transform_input:
-            x = self._transform(x)
+        if self.transform_input:  # ImageNet mean/std → the (x - 0.5) / 0.5 of the ported weights
+            mean = x.new_tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+            std = x.new_tensor(IMAGENET_STD).view(1, 3, 1, 1)
+            x = x * (std / 0.5) + (mean - 0.5) / 0.5
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
 
-    def forward(self, x: Tensor) -> Tensor | GoogLeNetOutputs:
-        self._check_input(x)
-        x = self._prepare(x)
-        want_aux = self.training and self.aux_logits
-        aux = []
-        for name in self._path:
-            if name == "fc":
-                x = torch.flatten(x, 1)
-            x = getattr(self, name)(x)
-            if want_aux and name in paper.AUX.attached_to:
-                head = self.aux1 if name == paper.AUX.attached_to[0] else self.aux2
-                aux.append(head(x))
-        if want_aux:
-            return GoogLeNetOutputs(x, *aux)
-        return x
 
-    @property
-    def path(self) -> tuple[str, ...]:
-        """Names of the main-path modules in order."""
-        return tuple(self._path)
+def _expect(ok: bool, name: str, expected: str, value) -> None:
+    if not ok:
+        raise ValueError(f"{name} {expected}，收到 {value!r}")
 
 
-def _check_positive_int(name: str, value) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} 应为正整数，收到 {value!r}")
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _modules_for_row(row: paper.Table1Row, channels: int, num_classes: int, dropout: float,
-                     torchvision_like: bool):
-    """The (name, module) pairs that implement one Table 1 row."""
-    bn = torchvision_like
-    out = row.output[2]
-    if row.type == "convolution" and row.n3x3 is None:  # conv1: 7×7/2
-        yield row.name, ConvBlock(channels, out, row.patch, row.stride, row.patch // 2, batch_norm=bn)
-    elif row.type == "convolution":  # "3×3/1, depth 2": 1×1 reduce, then 3×3 (torchvision: conv2, conv3)
-        yield "conv2", ConvBlock(channels, row.n3x3red, 1, batch_norm=bn)
-        yield "conv3", ConvBlock(row.n3x3red, row.n3x3, row.patch, row.stride, row.patch // 2, batch_norm=bn)
-    elif row.type == "max pool":
-        if torchvision_like:  # ceil mode; torchvision (from TF-slim) pools 2×2 before stage 5
-            kernel = 2 if row.name == "maxpool4" else row.patch
-            yield row.name, nn.MaxPool2d(kernel, row.stride, ceil_mode=True)
-        else:  # Figure 3's "3x3+2(S)": same padding, output = ceil(input / 2)
-            yield row.name, nn.MaxPool2d(row.patch, row.stride, padding=row.patch // 2)
-    elif row.type == "inception":
-        yield row.name, Inception(channels, *row.inception_args, batch_norm=bn,
-                                  large_kernel=3 if torchvision_like else 5)
-    elif row.type == "avg pool":
-        # Global average: equals Table 1's 7×7/1 pool at 224 px and still works at 64-352 px.
-        yield row.name, nn.AdaptiveAvgPool2d(1)
-    elif row.type == "dropout":
-        yield row.name, nn.Dropout(p=dropout)
-    elif row.type == "linear":
-        yield row.name, nn.Linear(channels, num_classes)
-    elif row.type == "softmax":
-        return  # part of the loss (cross-entropy) or of evaluation, not a layer
-    else:
-        raise ValueError(f"表 1 中未知的层类型 {row.type!r}")
-    if not torchvision_like and row.name in paper.LRN_AFTER:
-        yield f"lrn{paper.LRN_AFTER.index(row.name) + 1}", nn.LocalResponseNorm(**paper.LRN)
+def _autocast_enabled(device_type: str) -> bool:
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except RuntimeError:  # a device type autocast does not know (e.g. "meta")
+        return False

@@ -81,6 +81,21 @@ TABLE1: tuple[Table1Row, ...] = (
     Table1Row("softmax", "softmax", (1, 1, 1000), 0),
 )
 
+
+def table1_row(name: str) -> Table1Row:
+    """The Table 1 row called `name` (e.g. "inception4a")."""
+    for row in TABLE1:
+        if row.name == name:
+            return row
+    names = ", ".join(r.name for r in TABLE1)
+    raise KeyError(f"表 1 中没有名为 {name!r} 的行；可用的行：{names}")
+
+
+def inception_rows() -> tuple[Table1Row, ...]:
+    """The nine Inception rows, 3a to 5b, in order."""
+    return tuple(r for r in TABLE1 if r.type == "inception")
+
+
 INPUT_SIZE = 224  # "The size of the receptive field in our network is 224×224 taking RGB"
 INPUT_CHANNELS = 3
 NUM_CLASSES = 1000
@@ -90,9 +105,11 @@ INFERENCE_BUDGET_MULTIPLY_ADDS = 1.5e9  # §1: "a computational budget of 1.5 bi
 FEWER_PARAMETERS_THAN_ALEXNET = 12  # §1: "12× fewer parameters than ... Krizhevsky et al [9]"
 
 # Figure 3 has LocalRespNorm after the first max pool and after the 3×3 convolution of the
-# stem; Table 1 does not list them. Hyper-parameters are those of the BVLC Caffe reference
-# model (the paper gives none): size 5, alpha 1e-4, beta 0.75, k 1.
-LRN_AFTER = ("maxpool1", "conv2")
+# stem; Table 1 does not list them. Named here by *module* (`googlenet.model.GoogLeNet`): Table 1's
+# row "conv2" is two modules, the 1×1 reduce `conv2` and the 3×3 `conv3`, and LRN follows the
+# second. Hyper-parameters are those of the BVLC Caffe reference model (the paper gives none):
+# size 5, alpha 1e-4, beta 0.75, k 1.
+LRN_AFTER_MODULES = ("maxpool1", "conv3")
 LRN = {"size": 5, "alpha": 1e-4, "beta": 0.75, "k": 1.0}
 
 
@@ -121,7 +138,7 @@ class Training(NamedTuple):
     crop_area: tuple[float, float] = (0.08, 1.0)  # "between 8% and 100% of the image area"
     crop_aspect: tuple[float, float] = (3 / 4, 4 / 3)  # "aspect ratio ... between 3/4 and 4/3"
     interpolations: tuple[str, ...] = ("bilinear", "area", "nearest", "bicubic")  # "equal probability"
-    main_dropout: float = 0.4
+    main_dropout: float = table1_row("dropout").dropout  # Table 1's "dropout (40%)" row
     # Not in the paper, from BVLC's quick_solver for bvlc_googlenet: base lr and weight decay.
     bvlc_base_lr: float = 0.01
     bvlc_weight_decay: float = 2e-4
@@ -246,20 +263,6 @@ class Detection(NamedTuple):
 
 
 DETECTION = Detection()
-
-
-def table1_row(name: str) -> Table1Row:
-    """The Table 1 row called `name` (e.g. "inception4a")."""
-    for row in TABLE1:
-        if row.name == name:
-            return row
-    names = ", ".join(r.name for r in TABLE1)
-    raise KeyError(f"表 1 中没有名为 {name!r} 的行；可用的行：{names}")
-
-
-def inception_rows() -> tuple[Table1Row, ...]:
-    """The nine Inception rows, 3a to 5b, in order."""
-    return tuple(r for r in TABLE1 if r.type == "inception")
 
 
 def parse_printed(value: str) -> float:

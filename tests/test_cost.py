@@ -97,8 +97,18 @@ def test_table1_report_measures_output_sizes_not_copies_them():
     assert not small.rows[0].output_matches
 
 
+def test_table1_report_follows_the_models_dtype():
+    model = GoogLeNet(variant="paper", aux_logits=False).double()
+    report = table1_report(model, image_size=64)
+    assert report.total_params == _network_by_hand()[0] and model.conv1.conv.weight.dtype == torch.float64
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="input_shape"):
         layer_costs(GoogLeNet(), (224, 224))
-    with pytest.raises(ValueError, match="GoogLeNet"):
+    with pytest.raises(TypeError, match="input_shape.*int"):
+        layer_costs(GoogLeNet(), 224)
+    with pytest.raises(TypeError, match="nn.Module.*str"):
+        layer_costs("GoogLeNet")
+    with pytest.raises(TypeError, match="GoogLeNet.*Linear"):
         table1_report(torch.nn.Linear(2, 2))

@@ -39,6 +39,7 @@ def test_parse_printed():
 def test_row_lookup_and_labels():
     assert paper.table1_row("inception4a").label == "inception (4a)"
     assert paper.table1_row("dropout").label == "dropout (40%)"
+    assert paper.TRAINING.main_dropout == paper.table1_row("dropout").dropout  # one number, not two
     with pytest.raises(KeyError, match="表 1"):
         paper.table1_row("inception6a")
     with pytest.raises(ValueError, match="不是 Inception"):
