@@ -8,7 +8,9 @@ to ``_build/screenshots/`` for a person to look at.
 from __future__ import annotations
 
 import functools
+import html as html_lib
 import http.server
+import json
 import re
 import shutil
 import socketserver
@@ -53,10 +55,6 @@ def site(tmp_path_factory):
         pytest.skip("没有找到 chromium（Debian：apt-get install chromium fonts-noto-cjk）")
     if not (HTML / "book" / "index.html").is_file():
         pytest.fail(f"找不到已构建的书 {HTML}：先运行 make build-book")
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
     handler = functools.partial(Quiet, directory=str(HTML))
     server = socketserver.TCPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -64,6 +62,52 @@ def site(tmp_path_factory):
     yield f"http://127.0.0.1:{server.server_address[1]}", profile
     server.shutdown()
     server.server_close()
+
+
+# Measures every table of the page's article once the page and its fonts have loaded, and
+# leaves the numbers on <body data-table-widths="[...]"> for --dump-dom. With ?plant the script
+# first adds a copy of the page's first table with every column repeated three times: a table
+# too wide for any screen, which the measurement must report (test_the_table_width_check_can_fail).
+MEASURE_TABLES = """<script>
+window.addEventListener('load', () => document.fonts.ready.then(() => {
+  if (location.search.includes('plant')) {
+    const first = document.querySelector('article.bd-article table');
+    const box = first.closest('.pst-scrollable-table-container') || first.parentElement;
+    const copy = box.cloneNode(true);
+    for (const row of copy.querySelectorAll('tr'))
+      for (const cell of [...row.children]) { row.append(cell.cloneNode(true), cell.cloneNode(true)); }
+    copy.querySelector('table').dataset.planted = 'yes';
+    box.after(copy);
+  }
+  const rows = [];
+  for (const t of document.querySelectorAll('article.bd-article table')) {
+    const box = t.closest('.pst-scrollable-table-container') || t.parentElement;
+    rows.push({headers: [...t.querySelectorAll('thead th')].map(th => th.textContent.trim()),
+               classes: t.className, planted: t.dataset.planted === 'yes',
+               table: t.getBoundingClientRect().width, scroll: box.scrollWidth, box: box.clientWidth});
+  }
+  document.body.dataset.tableWidths = JSON.stringify(rows);
+}));
+</script>"""
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    """Serves the built book; a page asked for with ?measure carries MEASURE_TABLES."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        path, _, query = self.path.partition("?")
+        if "measure" not in query or not path.endswith(".html"):
+            return super().do_GET()
+        text = (HTML / path.lstrip("/")).read_text(encoding="utf-8")
+        body = text.replace("</body>", MEASURE_TABLES + "</body>").encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 def chromium(profile: Path, *args: str, timeout: int = 60) -> str:
@@ -86,6 +130,51 @@ def screenshot(site, page: str, name: str, size=(1280, 1600)) -> Path:
     chromium(profile, f"--window-size={size[0]},{size[1]}", "--virtual-time-budget=3000",
              f"--screenshot={path}", f"{base}/{page}")
     return path
+
+
+def table_widths(site, page: str, width: int = 1280, plant: bool = False) -> list[dict]:
+    """Every table of `page` at a `width`-px window: its width and its container's."""
+    base, profile = site
+    query = "measure&plant" if plant else "measure"
+    html = chromium(profile, f"--window-size={width},1600", "--virtual-time-budget=5000", "--dump-dom",
+                    f"{base}/{page}?{query}")
+    found = re.search(r'data-table-widths="([^"]*)"', html)
+    assert found, f"{page}：页面没有给出表格宽度（测量脚本没有运行）"
+    return json.loads(html_lib.unescape(found.group(1)))
+
+
+def too_wide(t: dict) -> bool:
+    """Wider than its column: the reader would have to scroll sideways to see all of it."""
+    return t["table"] > t["box"] + 1 or t["scroll"] > t["box"] + 1
+
+
+TABLE1_HEADERS = ["类型", "图像块大小/步幅", "输出尺寸", "深度", "#1×1", "#3×3 降维", "#3×3", "#5×5 降维",
+                  "#5×5", "池化投影", "参数量", "运算量"]
+
+
+def test_table1_fits_a_1280_px_window(site):
+    tables = [t for t in table_widths(site, "book/05_googlenet.html") if t["headers"] == TABLE1_HEADERS]
+    assert len(tables) == 1, "第 5 章页面上找不到表 1"
+    table1 = tables[0]
+    assert "wide-table" in table1["classes"]
+    assert table1["box"] > 500, table1  # the page was laid out at 1280 px, not in a narrow fallback
+    assert not too_wide(table1), f"1280 px 宽的窗口中表 1 比正文栏宽，读者要横向滚动：{table1}"
+
+
+@pytest.mark.parametrize("page", [f for f in toc_files() if f.startswith("book/")])
+def test_every_table_of_the_translation_fits_a_1280_px_window(site, page):
+    wide = [t for t in table_widths(site, f"{page}.html") if too_wide(t)]
+    assert not wide, f"{page}：1280 px 宽的窗口中这些表格比正文栏宽：" + "；".join(
+        f"{t['headers'][:3]}… {t['table']:.0f} px > {t['box']} px" for t in wide)
+
+
+def test_the_table_width_check_can_fail(site):
+    """A table three times as wide as Table 1, planted in the same page, is reported."""
+    tables = table_widths(site, "book/05_googlenet.html", plant=True)
+    planted = [t for t in tables if t["planted"]]
+    assert len(planted) == 1 and len(planted[0]["headers"]) == 3 * len(TABLE1_HEADERS)
+    assert too_wide(planted[0]), planted[0]
+    assert not any(too_wide(t) for t in tables if not t["planted"])
 
 
 def _is_real_picture(path: Path) -> bool:
