@@ -28,7 +28,7 @@ build-book: figures
 
 # The translation alone as one HTML page and printable PDFs (student: answers hidden; teacher: with answers).
 handout: $(STAMP)
-	$(BIN)/python -m googlenet.notebook_tools handout
+	$(BIN)/python -m tools.notebook_tools handout
 
 book: build-book handout
 

@@ -16,7 +16,8 @@ import dataclasses
 import time
 
 from googlenet.augment import STRENGTHS
-from googlenet.train import BOOK_CONFIG, train
+from googlenet.book.runs import BOOK_CONFIG
+from googlenet.train import train
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,7 +29,8 @@ from pathlib import Path
 import torch
 
 from googlenet.data import fashion_mnist_subset
-from googlenet.train import TrainConfig, resolve_device, resolve_precision, train
+from googlenet.device import resolve_device, resolve_precision
+from googlenet.train import TrainConfig, train
 
 # The recipes: the package's default configuration (googlenet.train.TrainConfig), with the
 # number of epochs that fits each budget on this 2-core CPU.

@@ -20,9 +20,11 @@ import time
 import torch
 from torchvision.transforms import v2
 
+from googlenet import data, stats
 from googlenet import multicrop as mc
 from googlenet.data import fashion_mnist_subset, normalization
-from googlenet.train import BOOK_CONFIG, train
+from googlenet.book.runs import BOOK_CONFIG
+from googlenet.train import train
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,8 +45,8 @@ def main(argv: list[str] | None = None) -> None:
                                           preprocess=v2.Normalize(*normalization(1)))
     print(mc.table3_text(mc.table3(probs, labels, 28, 28, crop)))
     c1, _, c144 = (mc.nested_indices(n, 28, 28, crop) for n in mc.N_CROPS)
-    fixed, broken = mc.paired_changes(mc.combined_probs(probs, crops=c1), mc.combined_probs(probs, crops=c144), labels)
-    print(f"1 → 144 个裁剪：{fixed} 张由错变对，{broken} 张由对变错，McNemar 检验 p = {mc.mcnemar_p(fixed, broken):.3f}")
+    fixed, broken = stats.paired_changes(mc.combined_probs(probs, crops=c1), mc.combined_probs(probs, crops=c144), labels)
+    print(f"1 → 144 个裁剪：{fixed} 张由错变对，{broken} 张由对变错，McNemar 检验 p = {stats.mcnemar_p(fixed, broken):.3f}")
     whole = [k.index for k in mc.crop_layout(28, 28, 144, crop) if k.position == "whole" and not k.mirrored][:1]
     print(f"整图缩放（笔记本 06 的评估方式）：top-1 错误率 {mc.score(probs, labels, crops=whole).top1_error:.2%}")
 

@@ -15,7 +15,7 @@ def _table1(args: argparse.Namespace) -> None:
 
 
 def _figures(args: argparse.Namespace) -> None:
-    from .diagrams import write_figures
+    from .book.diagrams import write_figures
 
     for path in write_figures(args.out):
         print(path)
@@ -39,6 +39,7 @@ def _train(args: argparse.Namespace) -> None:
                    eval_every=args.eval_every, data_root=args.data_root, download=args.download)
     if os.environ.get("RANK", "0") != "0":  # under torchrun only the first process reports
         return
+    _write_curves(result)
     final = result.final
     if final.get("test_acc") is not None:
         print(f"完成 {final['epoch']}/{config.epochs} 轮：测试准确率 {final['test_acc']:.4f}，"
@@ -46,26 +47,41 @@ def _train(args: argparse.Namespace) -> None:
     print(f"输出目录：{out_dir}（checkpoint.pt、history.json、curves.png）")
 
 
+def _write_curves(result) -> None:
+    """curves.png beside the checkpoint (drawn by the book's plots; the training loop draws nothing)."""
+    from matplotlib.figure import Figure
+
+    from .book.plots import plot_training_curves
+    from .checkpoint import atomic_write
+
+    if not result.history:
+        return
+    fig = Figure(figsize=(12, 3.6), layout="constrained")
+    plot_training_curves(result.history, fig=fig, title=result.out_dir.name)
+    atomic_write(result.out_dir / "curves.png", lambda f: fig.savefig(f, format="png", dpi=110))
+
+
 def _evaluate(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from .tables import format_table
     from .train import evaluate_checkpoint
 
-    print(evaluate_checkpoint(args.run, device=args.device, data_root=args.data_root,
-                              test_per_class=args.test_per_class).to_text())
-
-
-def _make_subset(args: argparse.Namespace) -> None:
-    from .data import make_subset
-
-    m = make_subset(args.source, args.out, train_per_class=args.train_per_class,
-                    test_per_class=args.test_per_class, seed=args.seed)
-    print(f"已写出 {args.out}：训练 {m['counts']['train']['total']} 张、测试 {m['counts']['test']['total']} 张，"
-          f"{m['bytes'] / 1e6:.2f} MB，sha256 {m['sha256']}")
+    run, test_set, results = evaluate_checkpoint(args.run, device=args.device, data_root=args.data_root,
+                                                 test_per_class=args.test_per_class)
+    c = run.config
+    checkpoint = Path(args.run) if Path(args.run).is_file() else run.checkpoint
+    print(f"检查点：{checkpoint}"
+          f"（已训练 {len(run.history)}/{c.epochs} 轮；{c.image_size} 像素，{c.variant} 变体，"
+          f"{'带' if c.aux else '不带'}辅助分类器）")
+    print(f"测试集：{getattr(test_set, 'name', c.dataset)}，{len(test_set)} 张")
+    print(format_table(["权重", "top-1 错误率", "top-5 错误率"],
+                       [[name, f"{100 * (1 - r['top1']):.2f}%", f"{100 * (1 - r['top5']):.2f}%"]
+                        for name, r in results.items()]))
 
 
 def _add_train_parsers(sub) -> None:
-    """`train`, `evaluate` and `make-subset` (googlenet.train, googlenet.data)."""
-    from .data import DATA_DIR, DEBIAN_DIR, SUBSET_SEED, SUBSET_TEST_PER_CLASS, SUBSET_TRAIN_PER_CLASS
-
+    """`train` and `evaluate` (googlenet.train)."""
     d = _train_defaults()
     p = sub.add_parser("train", help="按 §6 的方法训练 GoogLeNet（默认：随包附带的 Fashion-MNIST 子集，CPU）",
                        description="按论文 §6 的方法训练 GoogLeNet：主损失 + 0.3 × 两个辅助分类器的损失，动量 0.9 的 SGD，"
@@ -120,19 +136,6 @@ def _add_train_parsers(sub) -> None:
     p.add_argument("--test-per-class", type=int, metavar="N", help="每类只评估前 N 张测试图像（默认全部）")
     p.set_defaults(func=_evaluate)
 
-    p = sub.add_parser("make-subset", help="由 Fashion-MNIST 原始文件重新生成随包附带的子集",
-                       description="从 Fashion-MNIST 的四个 idx 文件按固定种子抽取类别均衡的子集（训练图像取自官方训练集，"
-                                   "测试图像取自官方测试集），写出 .npz 与记有 sha256 的 .json 清单；相同输入得到逐字节相同的文件。")
-    p.add_argument("--source", default=str(DEBIAN_DIR),
-                   help=f"原始 idx 文件（.gz 或解压后的）所在目录（默认 {DEBIAN_DIR}，Debian 包 dataset-fashion-mnist）")
-    p.add_argument("--out", default=str(DATA_DIR), help="输出目录（默认：包内的 googlenet/_data）")
-    p.add_argument("--train-per-class", type=int, default=SUBSET_TRAIN_PER_CLASS,
-                   help=f"每类训练图像数（默认 {SUBSET_TRAIN_PER_CLASS}）")
-    p.add_argument("--test-per-class", type=int, default=SUBSET_TEST_PER_CLASS,
-                   help=f"每类测试图像数（默认 {SUBSET_TEST_PER_CLASS}）")
-    p.add_argument("--seed", type=int, default=SUBSET_SEED, help=f"抽样种子（默认 {SUBSET_SEED}）")
-    p.set_defaults(func=_make_subset)
-
 
 def _train_defaults():
     from .train import TrainConfig
@@ -140,11 +143,30 @@ def _train_defaults():
     return TrainConfig()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors as one Chinese line (exit status 2, as argparse's own)."""
+
+    _MESSAGES = [(r"invalid (\w+) value: (.*)", r"值 \2 无效：应为 \1"),
+                 (r"invalid choice: (.*) \(choose from (.*)\)", r"选项 \1 无效：可选 \2"),
+                 (r"the following arguments are required: (.*)", r"缺少必需的参数 \1"),
+                 (r"unrecognized arguments: (.*)", r"无法识别的参数 \1"),
+                 (r"expected one argument", "需要一个值"),
+                 (r"argument (\S+): ", r"参数 \1：")]
+
+    def error(self, message: str):
+        import re
+
+        for pattern, zh in self._MESSAGES:
+            message = re.sub(pattern, zh, message)
+        self.exit(2, f"错误：{message}（用 {self.prog} --help 查看用法）\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m googlenet",
         description="《深入卷积》配套命令行：核对表 1、重画论文插图、训练与评估 GoogLeNet。")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="子命令")
+    parser.add_argument("--debug", action="store_true", help="出错时显示完整的 Python 回溯（给开发者）")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="子命令", parser_class=_Parser)
 
     p = sub.add_parser("table1", help="逐行重算表 1（输出尺寸、参数量、乘加次数）并与论文对照",
                        description="逐行重算表 1（输出尺寸、参数量、乘加次数）并与论文印刷的数字对照。")
@@ -163,9 +185,44 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run a subcommand. A user's mistake ends in one ``错误：`` line on stderr and exit status 2, a
+    run that failed (download, divergence, disk) in status 1, Ctrl-C in status 130; ``--debug``
+    shows the traceback instead."""
+    from .checkpoint import CheckpointError
+    from .train import TrainingDivergedError, TrainingInterrupted
+
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    args.func(args)
+    try:
+        args.func(args)
+    except TrainingInterrupted as err:
+        if args.debug:
+            raise
+        _fail(130, f"已中断：{err}。接着训练：{_resume_command(argv)}", prefix="")
+    except (ValueError, TypeError, FileExistsError, FileNotFoundError, CheckpointError) as err:
+        if args.debug:
+            raise
+        _fail(2, str(err))
+    except (ConnectionError, TrainingDivergedError, OSError, RuntimeError) as err:
+        if args.debug:
+            raise
+        _fail(1, str(err) or type(err).__name__)
+
+
+def _fail(status: int, message: str, prefix: str = "错误：") -> None:
+    one_line = "；".join(part.strip() for part in message.splitlines() if part.strip())
+    print(f"{prefix}{one_line}（加 --debug 可查看完整回溯）" if prefix else one_line, file=sys.stderr)
+    sys.exit(status)
+
+
+def _resume_command(argv: list[str]) -> str:
+    import shlex
+
+    args = [a for a in argv if a != "--overwrite"]
+    if "--resume" not in args:
+        args.append("--resume")
+    return "python -m googlenet " + shlex.join(args)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -1,16 +1,11 @@
-"""Datasets for training: a Fashion-MNIST subset bundled with the package, and optional downloads.
+"""Datasets: the Fashion-MNIST subset bundled with the package (the book's default everywhere).
 
-The default everywhere is the **bundled subset** (`fashion_mnist_subset`): a class-balanced
-sample of Fashion-MNIST (MIT licence, Zalando SE) that ships inside the package as
-``googlenet/_data/fashion_mnist_subset.npz`` with a JSON manifest (sha256, counts, source),
-so that the book trains offline and identically on every machine. `make_subset` regenerates
-it, byte for byte, from the original idx files (Debian's ``dataset-fashion-mnist`` installs
-them under ``/usr/share/datasets/fashion-mnist``; ``python -m googlenet make-subset``).
-
-For readers who are online there are two larger options, each downloaded only when asked
-(``download=True``) under a socket timeout, so that an offline machine fails fast with a
-Chinese message instead of hanging: the full Fashion-MNIST (`fashion_mnist_full`) and
-Imagenette (`imagenette`), a 10-class subset of ImageNet.
+`fashion_mnist_subset` loads a class-balanced sample of Fashion-MNIST (MIT licence, Zalando SE)
+that ships inside the package as ``googlenet/_data/fashion_mnist_subset.npz`` with a JSON
+manifest (sha256, counts, source), so that the book trains offline and identically on every
+machine. ``tools/make_subset.py`` regenerates it byte for byte from the original idx files.
+Larger datasets (the full Fashion-MNIST, Imagenette) are optional downloads in
+`googlenet.extras.downloads`.
 
 Every dataset here is an `ImageDataset`-like object with ``.targets``, ``.classes`` (Chinese
 names) and an optional ``transform`` applied on top of the raw image, which the transform
@@ -19,12 +14,8 @@ receives as a float tensor C×H×W in [0, 1].
 
 from __future__ import annotations
 
-import contextlib
-import gzip
 import hashlib
 import json
-import socket
-import struct
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,7 +61,7 @@ SUBSET_NAME = "fashion_mnist_subset"
 SUBSET_TRAIN_PER_CLASS = 1800
 SUBSET_TEST_PER_CLASS = 300
 SUBSET_SEED = 0
-_REGENERATE_HINT = ("请在仓库根目录运行 `python -m googlenet make-subset` 由 Fashion-MNIST 原始文件重新生成"
+_REGENERATE_HINT = ("请在仓库根目录运行 `python tools/make_subset.py` 由 Fashion-MNIST 原始文件重新生成"
                     "（Debian/Ubuntu：apt install dataset-fashion-mnist 会把原始文件装到 "
                     f"{DEBIAN_DIR}），或从仓库重新取出 googlenet/_data/ 下的文件")
 
@@ -117,11 +108,9 @@ class ImageDataset(Dataset):
     def subset_per_class(self, per_class: int) -> ImageDataset:
         """The first ``per_class`` images of every class (a smaller, still balanced dataset)."""
         counts = torch.bincount(self.targets, minlength=len(self.classes))
-        if not isinstance(per_class, int) or per_class < 1 or per_class > int(counts.min()):
-            raise ValueError(f"per_class 应为 1 到 {int(counts.min())} 之间的整数"
-                             f"（每类最少 {int(counts.min())} 张），收到 {per_class!r}")
-        keep = torch.cat([torch.nonzero(self.targets == c).flatten()[:per_class]
-                          for c in range(len(self.classes))]).sort().values
+        if int(counts.min()) == 0:
+            raise ValueError(f"{self.name or '数据集'} 有类别没有图像（每类数量 {counts.tolist()}），无法按类取子集")
+        keep = torch.tensor(first_per_class(self.targets, per_class), dtype=torch.long)
         return ImageDataset(self.images[keep], self.targets[keep], self.classes, self.transform,
                             self.name)
 
@@ -184,224 +173,6 @@ def fashion_mnist_subset(split: str, transform: Callable[[Tensor], Tensor] | Non
                         FASHION_MNIST_CLASSES_ZH, transform, name=f"Fashion-MNIST 子集 ({split})")
 
 
-# ---------------------------------------------------------------------------------------------
-# idx files (the original Fashion-MNIST format) and regenerating the subset
-# ---------------------------------------------------------------------------------------------
-
-_IDX_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-              "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-
-
-def read_idx(path: str | Path) -> np.ndarray:
-    """An idx file (``.gz`` or raw) as a uint8 array: images N×H×W, labels N."""
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as f:
-            data = f.read()
-    except OSError as err:
-        raise ValueError(f"无法读取 idx 文件 {path.name}：{err}") from err
-    if len(data) < 4 or data[:2] != b"\0\0" or data[2] != 0x08:
-        raise ValueError(f"{path.name} 不是 uint8 的 idx 文件（前 4 字节为 {data[:4]!r}，"
-                         "应为 00 00 08 维数）")
-    ndim = data[3]
-    shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
-    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if body.size != int(np.prod(shape)):
-        raise ValueError(f"{path.name} 的长度与表头不符：表头形状 {shape} 需要 {int(np.prod(shape))} 字节，"
-                         f"实际 {body.size} 字节（文件不完整？）")
-    return body.reshape(shape)
-
-
-def _find_idx(directory: Path, stem: str) -> Path:
-    for candidate in (directory / f"{stem}.gz", directory / stem):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"在 {directory} 中找不到 {stem}.gz 或 {stem}（Fashion-MNIST 的原始 idx 文件）")
-
-
-def read_fashion_mnist_dir(directory: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """(images N×28×28, labels N) of one split from a directory of the four idx files."""
-    images_stem, labels_stem = _IDX_FILES[_check_split(split)]
-    directory = Path(directory)
-    images = read_idx(_find_idx(directory, images_stem))
-    labels = read_idx(_find_idx(directory, labels_stem))
-    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise ValueError(f"{directory} 中 {split} 的图像与标签不匹配：图像形状 {images.shape}，标签形状 {labels.shape}")
-    return images, labels
-
-
-def balanced_indices(labels: np.ndarray, per_class: int, seed: int, num_classes: int = 10) -> np.ndarray:
-    """``per_class`` indices of each class, drawn without replacement by a seeded generator, sorted."""
-    rng = np.random.default_rng(seed)
-    chosen = []
-    for c in range(num_classes):
-        pool = np.flatnonzero(labels == c)
-        if len(pool) < per_class:
-            raise ValueError(f"类别 {c} 只有 {len(pool)} 张图像，不够抽取 per_class={per_class} 张")
-        chosen.append(rng.choice(pool, size=per_class, replace=False))
-    return np.sort(np.concatenate(chosen))
-
-
-def make_subset(source_dir: str | Path = DEBIAN_DIR, out_dir: str | Path = DATA_DIR, *,
-                train_per_class: int = SUBSET_TRAIN_PER_CLASS,
-                test_per_class: int = SUBSET_TEST_PER_CLASS, seed: int = SUBSET_SEED) -> dict:
-    """Write the class-balanced subset (npz + manifest) from the original idx files; returns the manifest.
-
-    Training images come from the official training split and test images from the official
-    test split, chosen by a fixed seed. ``np.savez_compressed`` writes zip entries with a fixed
-    timestamp, so the same inputs give the same bytes and the same sha256 on any machine.
-    """
-    source_dir, out_dir = Path(source_dir), Path(out_dir)
-    arrays, counts, source_sha = {}, {}, {}
-    for split, per_class in (("train", train_per_class), ("test", test_per_class)):
-        images, labels = read_fashion_mnist_dir(source_dir, split)
-        index = balanced_indices(labels, per_class, seed)
-        arrays[f"{split}_images"] = np.ascontiguousarray(images[index])
-        arrays[f"{split}_labels"] = labels[index].astype(np.uint8)
-        arrays[f"{split}_source_index"] = index.astype(np.int32)  # positions in the official split
-        counts[split] = {"total": int(len(index)), "per_class": per_class}
-        source_sha[split] = hashlib.sha256(images.tobytes() + labels.tobytes()).hexdigest()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    npz_path, manifest_path = subset_paths(out_dir)
-    np.savez_compressed(npz_path, **arrays)
-    manifest = {
-        "name": SUBSET_NAME,
-        "description": "Fashion-MNIST 的类别均衡子集：训练图像取自官方训练集，测试图像取自官方测试集",
-        "source": "Fashion-MNIST (Zalando SE, MIT licence), https://github.com/zalandoresearch/fashion-mnist",
-        "source_files": sorted(f"{stem}.gz" for pair in _IDX_FILES.values() for stem in pair),
-        "source_sha256": source_sha,  # of the decompressed images+labels of each official split
-        "license": "MIT",
-        "seed": seed,
-        "image_shape": [28, 28],
-        "classes": list(FASHION_MNIST_CLASSES),
-        "classes_zh": list(FASHION_MNIST_CLASSES_ZH),
-        "counts": counts,
-        "bytes": npz_path.stat().st_size,
-        "sha256": sha256_file(npz_path),
-        "regenerate": "python -m googlenet make-subset",
-    }
-    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return manifest
-
-
-# ---------------------------------------------------------------------------------------------
-# Optional downloads: the full Fashion-MNIST and Imagenette
-# ---------------------------------------------------------------------------------------------
-
-DOWNLOAD_TIMEOUT_S = 20.0
-
-
-@contextlib.contextmanager
-def _socket_timeout(seconds: float):
-    """Give every socket opened inside the block a timeout, so that an offline download fails fast."""
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(previous)
-
-
-def _download_error(what: str, root: Path, err: BaseException) -> ConnectionError:
-    return ConnectionError(f"下载 {what} 失败（{type(err).__name__}: {' '.join(str(err).split())[:300]}）。"
-                           f"这台机器可能无法联网：请联网后重试，或改用随包附带的子集 "
-                           f"googlenet.data.fashion_mnist_subset()；下载目标目录为 {root}")
-
-
-def fashion_mnist_full(split: str, root: str | Path = "data", *, download: bool = False,
-                       transform: Callable[[Tensor], Tensor] | None = None,
-                       timeout: float = DOWNLOAD_TIMEOUT_S) -> ImageDataset:
-    """The whole Fashion-MNIST split (60,000 training or 10,000 test images).
-
-    ``root`` is either a directory holding the four idx files directly (e.g. Debian's
-    ``/usr/share/datasets/fashion-mnist``), or torchvision's layout (``root/FashionMNIST/raw``),
-    into which ``download=True`` fetches the files with ``torchvision.datasets.FashionMNIST``.
-    """
-    _check_split(split)
-    root = Path(root)
-    images_stem, _ = _IDX_FILES[split]
-    if any((root / f"{images_stem}{ext}").is_file() for ext in (".gz", "")):
-        images, labels = read_fashion_mnist_dir(root, split)
-        images, labels = torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
-    else:
-        from torchvision.datasets import FashionMNIST
-
-        try:
-            with _socket_timeout(timeout):
-                ds = FashionMNIST(str(root), train=split == "train", download=download)
-        except RuntimeError as err:
-            if not download and "not found" in str(err):
-                raise FileNotFoundError(f"在 {root} 中找不到 Fashion-MNIST：请传入 download=True"
-                                        f"（命令行：--download）下载，或让 root 指向装有四个 idx 文件的目录") from err
-            raise _download_error("Fashion-MNIST", root, err) from err
-        except OSError as err:  # URLError, socket.timeout, connection refused ...
-            raise _download_error("Fashion-MNIST", root, err) from err
-        images, labels = ds.data, ds.targets
-    return ImageDataset(images, labels, FASHION_MNIST_CLASSES_ZH, transform,
-                        name=f"Fashion-MNIST ({split})")
-
-
-class _ImagenetteDataset(Dataset):
-    """torchvision's Imagenette, with Chinese class names and our float-tensor transform convention."""
-
-    def __init__(self, base, transform):
-        self.base = base
-        self.transform = transform
-        self.classes = tuple(IMAGENETTE_CLASSES_ZH[IMAGENETTE_WNIDS.index(w)] for w in base.wnids)
-        self.imagenet_index = tuple(IMAGENETTE_IMAGENET_INDEX[IMAGENETTE_WNIDS.index(w)] for w in base.wnids)
-        self.targets = torch.tensor([t for _, t in base._samples], dtype=torch.long)
-        self.channels = 3
-
-    def __len__(self) -> int:
-        return len(self.base)
-
-    def image(self, index: int) -> Tensor:
-        from torchvision.transforms.v2.functional import pil_to_tensor
-
-        img, _ = self.base[index]
-        return pil_to_tensor(img.convert("RGB")).float().div_(255)
-
-    def __getitem__(self, index: int):
-        img = self.image(index)
-        if self.transform is not None:
-            img = self.transform(img)
-        return img, int(self.targets[index])
-
-
-def imagenette(split: str, root: str | Path = "data", *, size: str = "160px", download: bool = False,
-               transform: Callable[[Tensor], Tensor] | None = None,
-               timeout: float = DOWNLOAD_TIMEOUT_S) -> Dataset:
-    """Imagenette (10 easy ImageNet classes) via ``torchvision.datasets.Imagenette``.
-
-    ``split`` is "train" or "test" (Imagenette calls its test split "val"); ``size`` one of
-    "160px", "320px", "full". Images come as RGB float tensors in [0, 1] of varying size,
-    so ``transform`` must crop/resize them (`googlenet.augment.train_transform`, `eval_transform`).
-    ``.imagenet_index`` gives each class's index in ImageNet-1k.
-    """
-    from torchvision.datasets import Imagenette
-
-    _check_split(split)
-    if size not in ("160px", "320px", "full"):
-        raise ValueError(f"size 应为 '160px'、'320px' 或 'full'，收到 {size!r}")
-    root = Path(root)
-    try:
-        with _socket_timeout(timeout):
-            base = Imagenette(str(root), split="train" if split == "train" else "val", size=size,
-                              download=download)
-    except RuntimeError as err:
-        if not download and "not found" in str(err):
-            raise FileNotFoundError(f"在 {root} 中找不到 Imagenette（{size}）：请传入 download=True"
-                                    f"（命令行：--download）下载（约 100 MB 到 1.5 GB）") from err
-        raise _download_error("Imagenette", root, err) from err
-    except OSError as err:
-        raise _download_error("Imagenette", root, err) from err
-    unknown = [w for w in base.wnids if w not in IMAGENETTE_WNIDS]
-    if unknown:
-        raise ValueError(f"{root} 中的 Imagenette 含有未知的类别目录 {unknown}，应为 {IMAGENETTE_WNIDS}")
-    return _ImagenetteDataset(base, transform)
-
-
 def normalization(channels: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """(mean, std) for inputs with ``channels`` channels: Fashion-MNIST's for 1, ImageNet's for 3."""
     if channels == 1:
@@ -409,3 +180,31 @@ def normalization(channels: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
     if channels == 3:
         return IMAGENET_MEAN, IMAGENET_STD
     raise ValueError(f"channels 应为 1（灰度）或 3（RGB），收到 {channels!r}")
+
+
+def first_per_class(targets, per_class: int) -> list[int]:
+    """Indices of the first ``per_class`` items of every class present (sorted): a small balanced subset."""
+    targets = torch.as_tensor(targets)
+    if targets.dim() != 1 or len(targets) == 0:
+        raise ValueError(f"targets 应为非空的一维标签序列，收到形状 {tuple(targets.shape)}")
+    classes, counts = targets.unique(return_counts=True)
+    least = int(counts.min())
+    if not isinstance(per_class, int) or isinstance(per_class, bool) or not 1 <= per_class <= least:
+        raise ValueError(f"per_class 应为 1 到 {least} 之间的整数（每类最少 {least} 个），收到 {per_class!r}")
+    return sorted(i for c in classes for i in torch.nonzero(targets == c).flatten()[:per_class].tolist())
+
+
+class Relabelled(Dataset):
+    """``dataset[indices[i]]`` with its label replaced by ``label_map[label]``: e.g. Imagenette's
+    10 classes as their ImageNet-1k indices, for a 1000-class model (without it, labels 0-9 are
+    valid ImageNet indices too, and the error would be about 100 % with no warning)."""
+
+    def __init__(self, dataset, indices, label_map):
+        self.dataset, self.indices, self.label_map = dataset, list(indices), list(label_map)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int):
+        image, label = self.dataset[self.indices[i]]
+        return image, self.label_map[int(label)]

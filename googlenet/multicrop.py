@@ -53,6 +53,7 @@ import torch.utils.data
 from torch import Tensor, nn
 
 from . import paper
+from .tables import format_table
 
 N_CROPS = (1, 10, 144)
 HEADS = ("main", "all")
@@ -483,34 +484,6 @@ def score(probs: Tensor, labels: Tensor, *, models: Sequence[int] | None = None,
                  topk_error(combined, labels, k5))
 
 
-def paired_changes(before: Tensor, after: Tensor, labels: Tensor) -> tuple[int, int]:
-    """(fixed, broken): images whose top-1 prediction went from wrong to right, and right to
-    wrong, between two ways of predicting the same images. On a small test set the difference
-    of two error rates is noisy; these counts say how many images it rests on."""
-    if before.shape != after.shape or before.dim() != 2:
-        raise ValueError(f"before 与 after 应为形状相同的 (图像, 类别) 张量，收到 {tuple(before.shape)} 和 {tuple(after.shape)}")
-    labels = torch.as_tensor(labels)
-    right_before, right_after = before.argmax(1) == labels, after.argmax(1) == labels
-    return int((~right_before & right_after).sum()), int((right_before & ~right_after).sum())
-
-
-def mcnemar_p(fixed: int, broken: int) -> float:
-    """Two-sided exact McNemar p-value for two ways of predicting the same images.
-
-    Only the images whose verdict changed carry information: if neither way were better,
-    each of the ``fixed + broken`` changes would go either way with probability 1/2. The
-    p-value is the binomial probability of a split at least as lopsided as the one seen;
-    above 0.05 the difference of the two error rates is within what chance alone produces."""
-    for name, value in (("fixed", fixed), ("broken", broken)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"{name} 应为非负整数（图像数），收到 {value!r}")
-    n = fixed + broken
-    if n == 0:
-        return 1.0
-    tail = sum(math.comb(n, k) for k in range(min(fixed, broken) + 1)) / 2 ** n
-    return min(1.0, 2 * tail)
-
-
 def table3(probs: Tensor, labels: Tensor, height: int, width: int,
            crop_size: int = paper.TESTING.crop_size, *,
            model_counts: Sequence[int] | None = None) -> list[Score]:
@@ -534,19 +507,17 @@ def table3_text(rows: Sequence[Score], paper_rows=paper.TABLE3) -> str:
     """
     header = ["模型数", "裁剪数", "代价", "top-1 错误率", "top-5 错误率", "相对基线",
               "│", "论文：模型数", "代价", "top-5 错误率", "相对基线"]
-    table = [header]
+    table = []
     base = rows[0] if rows else None
     for i, row in enumerate(rows):
         delta = "基线" if i == 0 else f"{100 * (row.top1_error - base.top1_error):+.2f}%"
-        cells = [str(row.models), str(row.crops), str(row.cost), f"{100 * row.top1_error:.2f}%",
+        cells = [row.models, row.crops, row.cost, f"{100 * row.top1_error:.2f}%",
                  f"{100 * row.top5_error:.2f}%", delta, "│"]
         p = paper_rows[i] if i < len(paper_rows) else None
         cells += ["", "", "", ""] if p is None else [
-            str(p.models), str(p.cost), f"{p.top5_error:.2f}%",
-            "基线" if p.vs_base is None else f"{p.vs_base:+.2f}%"]
+            p.models, p.cost, f"{p.top5_error:.2f}%", "基线" if p.vs_base is None else f"{p.vs_base:+.2f}%"]
         table.append(cells)
-    widths = [max(_text_width(r[j]) for r in table) for j in range(len(header))]
-    return "\n".join("  ".join(_pad(c, w) for c, w in zip(r, widths)).rstrip() for r in table)
+    return format_table(header, table)
 
 
 def compare_crops(models, dataset, crop_size: int = paper.TESTING.crop_size, **kwargs) -> list[Score]:
@@ -557,42 +528,6 @@ def compare_crops(models, dataset, crop_size: int = paper.TESTING.crop_size, **k
         r = evaluate(models, dataset, n, crop_size, **kwargs)
         rows.append(Score(r.n_models, n, r.heads, r.reduce, r.top1_error, r.top5_error))
     return rows
-
-
-def _text_width(s: str) -> int:
-    """Columns ``s`` takes in a monospaced font: CJK characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
-def _pad(s: str, width: int) -> str:
-    return " " * (width - _text_width(s)) + s
-
-
-class Relabelled(torch.utils.data.Dataset):
-    """``dataset[indices[i]]`` with its label replaced by ``label_map[label]``: e.g. Imagenette's
-    10 classes as their ImageNet-1k indices, for a 1000-class model."""
-
-    def __init__(self, dataset, indices: Sequence[int], label_map: Sequence[int]):
-        self.dataset, self.indices, self.label_map = dataset, list(indices), list(label_map)
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-    def __getitem__(self, i: int):
-        image, label = self.dataset[self.indices[i]]
-        return image, self.label_map[int(label)]
-
-
-def first_per_class(targets, per_class: int) -> list[int]:
-    """Indices of the first ``per_class`` items of every class (sorted): a small balanced subset."""
-    targets = torch.as_tensor(targets)
-    classes, counts = targets.unique(return_counts=True)  # the classes present
-    least = int(counts.min())
-    if not isinstance(per_class, int) or isinstance(per_class, bool) or not 1 <= per_class <= least:
-        raise ValueError(f"per_class 应为 1 到 {least} 之间的整数（每类最少 {least} 个），收到 {per_class!r}")
-    return sorted(i for c in classes for i in torch.nonzero(targets == c).flatten()[:per_class].tolist())
 
 
 def distinct_views(height: int, width: int, n_crops: int,

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from googlenet import GoogLeNet
-from googlenet.budget import ALEXNET_2012_INPUT, alexnet_2012, layer_table, stage_costs
+from googlenet.book.budget import ALEXNET_2012_INPUT, alexnet_2012, layer_table, stage_costs
 from googlenet.cost import total_cost
 
 

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from googlenet.canvas import Canvas, CanvasSpec, ground_truths, make_canvas, make_canvases, tight_box
+from googlenet.detection.canvas import Canvas, CanvasSpec, ground_truths, make_canvas, make_canvases, tight_box
 from googlenet.data import ImageDataset, fashion_mnist_subset
-from googlenet.detection import box_iou
+from googlenet.detection.metrics import box_iou
 
 CLEAN = CanvasSpec(background=0.0, noise=0.0, distractors=(0, 0))
 

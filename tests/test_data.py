@@ -13,6 +13,8 @@ import torch
 from PIL import Image
 
 from googlenet import data
+from googlenet.extras import downloads
+from tools import make_subset
 
 # ---- helpers: tiny stand-ins in the original formats ------------------------------------------
 
@@ -80,14 +82,14 @@ def test_bundled_subset_comes_from_the_official_splits_without_duplicates():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not data.DEBIAN_DIR.is_dir(), reason="需要 Debian 包 dataset-fashion-mnist 的原始文件")
+@pytest.mark.skipif(not make_subset.DEBIAN_DIR.is_dir(), reason="需要 Debian 包 dataset-fashion-mnist 的原始文件")
 def test_regenerating_the_subset_reproduces_the_bundled_bytes(tmp_path):
-    manifest = data.make_subset(data.DEBIAN_DIR, tmp_path)
+    manifest = make_subset.make_subset(make_subset.DEBIAN_DIR, tmp_path)
     bundled = json.loads(data.subset_paths()[1].read_text(encoding="utf-8"))
     assert manifest["sha256"] == bundled["sha256"]
     assert manifest["source_sha256"] == bundled["source_sha256"]
     # and the arrays equal the official files at the recorded positions
-    images, labels = data.read_fashion_mnist_dir(data.DEBIAN_DIR, "test")
+    images, labels = downloads.read_fashion_mnist_dir(make_subset.DEBIAN_DIR, "test")
     arrays = data.load_subset_arrays()
     np.testing.assert_array_equal(arrays["test_images"], images[arrays["test_source_index"]])
     np.testing.assert_array_equal(arrays["test_labels"], labels[arrays["test_source_index"]])
@@ -102,11 +104,11 @@ def test_missing_or_damaged_subset_gives_a_chinese_error(tmp_path):
     raw = bytearray(npz.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     npz.write_bytes(bytes(raw))
-    with pytest.raises(ValueError, match="SHA-256 校验失败.*make-subset"):
+    with pytest.raises(ValueError, match="SHA-256 校验失败.*make_subset"):
         data.fashion_mnist_subset("train", directory=tmp_path)
 
     npz.unlink()
-    with pytest.raises(FileNotFoundError, match="找不到随包附带的数据子集.*make-subset"):
+    with pytest.raises(FileNotFoundError, match="找不到随包附带的数据子集.*make_subset"):
         data.fashion_mnist_subset("train", directory=tmp_path)
 
     manifest.write_text("{ not json", encoding="utf-8")
@@ -125,31 +127,31 @@ def test_bad_split_is_rejected():
 
 def test_read_idx_gz_and_raw_and_errors(tmp_path):
     arr = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
-    np.testing.assert_array_equal(data.read_idx(write_idx(tmp_path / "a", arr)), arr)
-    np.testing.assert_array_equal(data.read_idx(write_idx(tmp_path / "b", arr, compress=False)), arr)
+    np.testing.assert_array_equal(downloads.read_idx(write_idx(tmp_path / "a", arr)), arr)
+    np.testing.assert_array_equal(downloads.read_idx(write_idx(tmp_path / "b", arr, compress=False)), arr)
     (tmp_path / "bad").write_bytes(b"\x01\x02\x03\x04rest")
     with pytest.raises(ValueError, match="不是 uint8 的 idx 文件"):
-        data.read_idx(tmp_path / "bad")
+        downloads.read_idx(tmp_path / "bad")
     raw = (tmp_path / "b").read_bytes()
     (tmp_path / "short").write_bytes(raw[:-5])
     with pytest.raises(ValueError, match="长度与表头不符"):
-        data.read_idx(tmp_path / "short")
+        downloads.read_idx(tmp_path / "short")
 
 
 def test_make_subset_is_balanced_and_byte_reproducible(tmp_path):
     arrays = tiny_fashion_mnist(tmp_path / "src")
-    m1 = data.make_subset(tmp_path / "src", tmp_path / "a", train_per_class=3, test_per_class=1, seed=7)
-    m2 = data.make_subset(tmp_path / "src", tmp_path / "b", train_per_class=3, test_per_class=1, seed=7)
+    m1 = make_subset.make_subset(tmp_path / "src", tmp_path / "a", train_per_class=3, test_per_class=1, seed=7)
+    m2 = make_subset.make_subset(tmp_path / "src", tmp_path / "b", train_per_class=3, test_per_class=1, seed=7)
     assert m1["sha256"] == m2["sha256"]
     assert (tmp_path / "a" / "fashion_mnist_subset.npz").read_bytes() == (tmp_path / "b" / "fashion_mnist_subset.npz").read_bytes()
-    m3 = data.make_subset(tmp_path / "src", tmp_path / "c", train_per_class=3, test_per_class=1, seed=8)
+    m3 = make_subset.make_subset(tmp_path / "src", tmp_path / "c", train_per_class=3, test_per_class=1, seed=8)
     assert m3["sha256"] != m1["sha256"]
     ds = data.fashion_mnist_subset("train", directory=tmp_path / "a")
     assert torch.bincount(ds.targets).tolist() == [3] * 10
     index = data.load_subset_arrays(tmp_path / "a")["train_source_index"]
     np.testing.assert_array_equal(ds.images.numpy(), arrays["train"][0][index])
     with pytest.raises(ValueError, match="不够抽取"):
-        data.make_subset(tmp_path / "src", tmp_path / "d", train_per_class=5, test_per_class=1)
+        make_subset.make_subset(tmp_path / "src", tmp_path / "d", train_per_class=5, test_per_class=1)
 
 
 def test_subset_per_class_keeps_balance():
@@ -171,14 +173,14 @@ def test_image_dataset_rejects_bad_arrays():
 
 def test_full_fashion_mnist_from_a_directory_of_idx_files(tmp_path):
     arrays = tiny_fashion_mnist(tmp_path)
-    ds = data.fashion_mnist_full("test", tmp_path)
+    ds = downloads.fashion_mnist_full("test", tmp_path)
     assert len(ds) == 20 and ds.classes == data.FASHION_MNIST_CLASSES_ZH
     np.testing.assert_array_equal(ds.images.numpy(), arrays["test"][0])
 
 
 def test_full_fashion_mnist_in_torchvision_layout(tmp_path):
     arrays = tiny_fashion_mnist(tmp_path / "FashionMNIST" / "raw", compress=False)
-    ds = data.fashion_mnist_full("train", tmp_path)
+    ds = downloads.fashion_mnist_full("train", tmp_path)
     assert len(ds) == 40
     np.testing.assert_array_equal(ds.images.numpy(), arrays["train"][0])
     np.testing.assert_array_equal(ds.targets.numpy(), arrays["train"][1])
@@ -186,7 +188,7 @@ def test_full_fashion_mnist_in_torchvision_layout(tmp_path):
 
 def test_full_fashion_mnist_missing_or_offline_fails_fast_in_chinese(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="download=True"):
-        data.fashion_mnist_full("train", tmp_path / "nothing")
+        downloads.fashion_mnist_full("train", tmp_path / "nothing")
 
     import urllib.error
 
@@ -200,7 +202,7 @@ def test_full_fashion_mnist_missing_or_offline_fails_fast_in_chinese(tmp_path, m
 
     monkeypatch.setattr(mnist, "download_and_extract_archive", offline)
     with pytest.raises(ConnectionError, match="下载 Fashion-MNIST 失败.*无法联网"):
-        data.fashion_mnist_full("train", tmp_path / "dl", download=True, timeout=3.0)
+        downloads.fashion_mnist_full("train", tmp_path / "dl", download=True, timeout=3.0)
     assert timeouts and all(t == 3.0 for t in timeouts)  # every attempt ran under the timeout
     assert socket.getdefaulttimeout() is None  # and the default is restored
 
@@ -223,7 +225,7 @@ def test_imagenette_loads_an_imagenette_shaped_tree(tmp_path):
     from googlenet.augment import eval_transform
 
     tiny_imagenette(tmp_path)
-    ds = data.imagenette("test", tmp_path)
+    ds = downloads.imagenette("test", tmp_path)
     assert len(ds) == 20 and ds.channels == 3
     assert ds.classes == data.IMAGENETTE_CLASSES_ZH
     assert ds.imagenet_index == (0, 217, 482, 491, 497, 566, 569, 571, 574, 701)
@@ -241,16 +243,16 @@ def test_imagenette_missing_or_offline(tmp_path, monkeypatch):
     import torchvision.datasets.imagenette as imagenette_module
 
     with pytest.raises(FileNotFoundError, match="找不到 Imagenette"):
-        data.imagenette("train", tmp_path)
+        downloads.imagenette("train", tmp_path)
 
     def offline(*args, **kwargs):
         raise urllib.error.URLError("timed out")
 
     monkeypatch.setattr(imagenette_module, "download_and_extract_archive", offline)
     with pytest.raises(ConnectionError, match="下载 Imagenette 失败"):
-        data.imagenette("train", tmp_path, download=True)
+        downloads.imagenette("train", tmp_path, download=True)
     with pytest.raises(ValueError, match="size 应为"):
-        data.imagenette("train", tmp_path, size="64px")
+        downloads.imagenette("train", tmp_path, size="64px")
 
 
 def test_imagenette_names_and_indices_line_up():

@@ -204,11 +204,11 @@ def test_proposal_coverage_by_hand():
 
 
 def test_section8_facts_are_consistent_with_the_tables():
-    assert det.SECTION8.ensemble_size == paper.DETECTION_ENSEMBLE_SIZE == 6
+    assert paper.DETECTION.ensemble_size == paper.DETECTION_ENSEMBLE_SIZE == 6
     googlenet_row = next(r for r in paper.TABLE4 if r.team == "GoogLeNet")
-    assert googlenet_row.map == pytest.approx(det.SECTION8.ensemble_map * 100)
-    assert det.SECTION8.coverage_after > det.SECTION8.coverage_before
-    assert not det.SECTION8.bounding_box_regression
+    assert googlenet_row.map == pytest.approx(paper.DETECTION.ensemble_map * 100)
+    assert paper.DETECTION.coverage_after > paper.DETECTION.coverage_before
+    assert not paper.DETECTION.bounding_box_regression
 
 
 def test_image_true_positives_match_per_class():

@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from googlenet.filters import gabor_bank, gabor_kernel, learn_filters, serre_parameters
-from googlenet.images import sample_image
+from googlenet.book.filters import gabor_bank, gabor_kernel, learn_filters, serre_parameters
+from googlenet.book.images import sample_image
 
 
 def test_serre_parameters_match_their_table():

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from googlenet.images import IMAGENET_MEAN, IMAGENET_STD, sample_image
+from googlenet.book.images import IMAGENET_MEAN, IMAGENET_STD, sample_image
 
 
 def test_rgb_shape_and_range():

@@ -14,6 +14,8 @@ from PIL import Image
 from torch import nn
 
 from googlenet import GoogLeNet, paper
+from googlenet import stats
+from googlenet.tables import display_width
 from googlenet import multicrop as mc
 
 
@@ -510,10 +512,11 @@ def test_table3_rows_follow_the_papers_order(data):
     assert rows[4].top1_error == pytest.approx(direct.top1_error)
     text = mc.table3_text(rows)
     lines = text.splitlines()
-    assert len(lines) == 7 and "基线" in lines[1] and "10.07%" in lines[1] and "6.67%" in lines[6]
-    assert f"{100 * rows[5].top1_error:.2f}%" in lines[6]
-    assert f"{100 * (rows[2].top1_error - rows[0].top1_error):+.2f}%" in lines[3]
-    assert len({mc._text_width(line.split("│")[0]) for line in lines}) == 1  # columns line up
+    assert len(lines) == 8 and "基线" in lines[2] and "10.07%" in lines[2] and "6.67%" in lines[7]
+    assert f"{100 * rows[5].top1_error:.2f}%" in lines[7]
+    assert f"{100 * (rows[2].top1_error - rows[0].top1_error):+.2f}%" in lines[4]
+    rows_only = [lines[0]] + lines[2:]
+    assert len({display_width(line.split("│")[0]) for line in rows_only}) == 1  # columns line up
     with pytest.raises(ValueError, match="144 个裁剪"):
         mc.table3(probs[:, :, :, :10], labels, 28, 28, 16)
     with pytest.raises(ValueError, match="model_counts"):
@@ -524,9 +527,9 @@ def test_paired_changes_count_fixed_and_broken_images():
     labels = torch.tensor([0, 1, 2, 0])
     before = torch.tensor([[.9, .1, 0], [.8, .2, 0], [0, 0, 1], [0, 1., 0]])
     after = torch.tensor([[.9, .1, 0], [.1, .9, 0], [1., 0, 0], [0, 1., 0]])
-    assert mc.paired_changes(before, after, labels) == (1, 1)
+    assert stats.paired_changes(before, after, labels) == (1, 1)
     with pytest.raises(ValueError, match="形状相同"):
-        mc.paired_changes(before, after[:2], labels)
+        stats.paired_changes(before, after[:2], labels)
 
 
 def test_combined_probs_selects_models_crops_and_heads():
@@ -538,13 +541,15 @@ def test_combined_probs_selects_models_crops_and_heads():
 
 
 def test_relabelled_subset_for_a_1000_class_model(data):
-    idx = mc.first_per_class(torch.tensor([3, 1, 3, 0, 1, 0, 3]), 1)
+    from googlenet.data import Relabelled, first_per_class
+
+    idx = first_per_class(torch.tensor([3, 1, 3, 0, 1, 0, 3]), 1)
     assert idx == [0, 1, 3]
-    ds = mc.Relabelled(list(zip(data[0], [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1])), [0, 4, 5], [0, 217, 482])
+    ds = Relabelled(list(zip(data[0], [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1])), [0, 4, 5], [0, 217, 482])
     assert len(ds) == 3 and [y for _, y in ds] == [0, 217, 482]
     assert torch.equal(ds[1][0], data[0][4])
     with pytest.raises(ValueError, match="per_class 应为 1 到 2 之间"):
-        mc.first_per_class(torch.tensor([0, 0, 1, 1]), 3)
+        first_per_class(torch.tensor([0, 0, 1, 1]), 3)
 
 
 def test_square_images_have_48_distinct_views_of_144():
@@ -601,7 +606,7 @@ def test_chapter_figures_draw_in_chinese():
     import matplotlib
 
     matplotlib.use("Agg")
-    from googlenet import plots
+    from googlenet.book import plots
 
     classes = ("T恤/上衣", "裤子", "套头衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴")
     img = coordinate_image(45, 70)[:1] / 70
@@ -625,7 +630,7 @@ def test_chapter_figures_draw_in_chinese():
 
 
 def test_crop_viewer_follows_its_slider():
-    from googlenet import widgets
+    from googlenet.book import widgets
 
     img = coordinate_image(45, 70)[:1] / 70
     viewer = widgets.crop_viewer(img, 144, 32)
@@ -639,13 +644,13 @@ def test_crop_viewer_follows_its_slider():
 
 
 def test_mcnemar_p_matches_the_binomial_tail():
-    assert mc.mcnemar_p(13, 13) == 1.0
-    assert mc.mcnemar_p(0, 0) == 1.0
+    assert stats.mcnemar_p(13, 13) == 1.0
+    assert stats.mcnemar_p(0, 0) == 1.0
     # 10 changes all one way: 2 × (1/2)^10
-    assert mc.mcnemar_p(10, 0) == pytest.approx(2 / 1024)
-    assert mc.mcnemar_p(0, 10) == mc.mcnemar_p(10, 0)
+    assert stats.mcnemar_p(10, 0) == pytest.approx(2 / 1024)
+    assert stats.mcnemar_p(0, 10) == stats.mcnemar_p(10, 0)
     # 8 vs 2: 2 × P(X ≤ 2), X ~ Bin(10, 1/2) = 2 × 56/1024
-    assert mc.mcnemar_p(8, 2) == pytest.approx(112 / 1024)
-    assert mc.mcnemar_p(30, 10) < 0.05 < mc.mcnemar_p(12, 8)
+    assert stats.mcnemar_p(8, 2) == pytest.approx(112 / 1024)
+    assert stats.mcnemar_p(30, 10) < 0.05 < stats.mcnemar_p(12, 8)
     with pytest.raises(ValueError, match="非负整数"):
-        mc.mcnemar_p(-1, 3)
+        stats.mcnemar_p(-1, 3)

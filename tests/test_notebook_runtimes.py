@@ -1,9 +1,9 @@
-"""`python -m googlenet.notebook_tools runtimes`: a notebook's runtime from its cell timing metadata."""
+"""`python -m tools.notebook_tools runtimes`: a notebook's runtime from its cell timing metadata."""
 
 import nbformat
 import pytest
 
-from googlenet import notebook_tools
+from tools import notebook_tools
 
 
 def _cell(source, start=None, end=None):

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import googlenet
-from googlenet.colab import INSTALL_CELL, INSTALL_CELL_TAGS, INSTALL_SPEC
+from googlenet.book.colab import INSTALL_CELL, INSTALL_CELL_TAGS, INSTALL_SPEC
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -11,12 +11,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from googlenet import GoogLeNet, paper, plots  # noqa: E402
-from googlenet.budget import ALEXNET_2012_INPUT, alexnet_2012, layer_table, stage_costs  # noqa: E402
-from googlenet.filters import gabor_bank  # noqa: E402
-from googlenet.projection import channel_pca  # noqa: E402
-from googlenet.reduction import module_cost, reduction_savings, stack_modules  # noqa: E402
-from googlenet.sparse import SparseTiming, widening_costs  # noqa: E402
+from googlenet import GoogLeNet, paper
+from googlenet.book import plots  # noqa: E402
+from googlenet.book.budget import ALEXNET_2012_INPUT, alexnet_2012, layer_table, stage_costs  # noqa: E402
+from googlenet.book.filters import gabor_bank  # noqa: E402
+from googlenet.book.projection import channel_pca  # noqa: E402
+from googlenet.book.reduction import module_cost, reduction_savings, stack_modules  # noqa: E402
+from googlenet.book.sparse import SparseTiming, widening_costs  # noqa: E402
 
 
 def render(fig) -> str:

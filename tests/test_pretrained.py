@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from googlenet import GoogLeNet
-from googlenet import pretrained
+from googlenet.extras import pretrained
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from googlenet.projection import (channel_pca, channel_variance_kept, pca_reduction,
+from googlenet.book.projection import (channel_pca, channel_variance_kept, pca_reduction,
                                   random_reduction_variance_kept)
 
 

@@ -5,8 +5,8 @@ from collections import deque
 import pytest
 import torch
 
-from googlenet import proposals as P
-from googlenet.detection import box_iou
+from googlenet.detection import proposals as P
+from googlenet.detection.metrics import box_iou
 
 
 def bfs_components(mask: torch.Tensor) -> int:

@@ -4,7 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from googlenet import GoogLeNet, rcnn
+from googlenet import GoogLeNet
+from googlenet.detection import rcnn
 from googlenet.augment import eval_transform
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from googlenet import paper
-from googlenet.reduction import inception_inputs, module_cost, reduction_savings, stack_modules
+from googlenet.book.reduction import inception_inputs, module_cost, reduction_savings, stack_modules
 
 
 def test_inception_inputs_follow_table1():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from googlenet.report import CONFIRMED, DIFFERS, NOT_RUN, PARTLY, reproduction_report
-from googlenet.results import save_result
+from googlenet.book.report import CONFIRMED, DIFFERS, NOT_RUN, PARTLY, reproduction_report
+from googlenet.book.results import save_result
 
 
 @pytest.fixture(scope="module")

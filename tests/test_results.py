@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from googlenet.results import load_result, save_result
+from googlenet.book.results import load_result, save_result
 
 
 def test_round_trip_and_missing(tmp_path):

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from googlenet.sparse import SparseTiming, break_even_density, chain_cost, time_matmul, widening_costs
+from googlenet.book.sparse import SparseTiming, break_even_density, chain_cost, time_matmul, widening_costs
 
 
 def test_chain_cost_by_hand():

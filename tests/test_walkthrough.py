@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from googlenet import GoogLeNet, paper
-from googlenet.walkthrough import walk_inceptions
+from googlenet.book.walkthrough import walk_inceptions
 
 
 @pytest.fixture(scope="module")

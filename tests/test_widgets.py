@@ -5,8 +5,8 @@ from pathlib import Path
 
 import ipywidgets as w
 
-import googlenet.widgets as widgets
-from googlenet.widgets import describe_reduction, describe_widening, reduction_explorer, widening_explorer
+import googlenet.book.widgets as widgets
+from googlenet.book.widgets import describe_reduction, describe_widening, reduction_explorer, widening_explorer
 
 # Core widgets whose constructors and traits used here are the same on 7.7 and 8.x.
 ALLOWED = {"IntSlider", "Dropdown", "HBox", "VBox", "Output", "HTML", "Layout", "interactive_output"}

@@ -35,8 +35,8 @@ import torch.nn.functional as F
 import torchvision
 from torch import Tensor, nn
 
-from .data import normalization
-from .detection import as_boxes, box_iou, nms
+from ..data import normalization
+from .metrics import as_boxes, box_iou, nms
 
 BACKGROUND_IOU = 0.3  # R-CNN: proposals overlapping every object by less than this are background
 POSITIVE_IOU = 0.5  # and those with IoU ≥ 0.5 with an object take its class

@@ -704,7 +704,7 @@ def show_selective_search(image, superpixel_labels, proposals, *, title: str = "
 
 def show_region_crops(crops, titles, *, ncols: int = 8, suptitle: str = "", size: float = 1.25):
     """Normalised region crops (K×1×S×S, as fed to the classifier) shown back in [0, 1]."""
-    from .data import FASHION_MNIST_MEAN, FASHION_MNIST_STD
+    from ..data import FASHION_MNIST_MEAN, FASHION_MNIST_STD
 
     raw = [c * FASHION_MNIST_STD[0] + FASHION_MNIST_MEAN[0] for c in crops]
     # Extra height per row for the titles, so that they never run into the row above.

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from . import paper
-from .cost import layer_costs
-from .model import GoogLeNet, Inception
+from .. import paper
+from ..cost import layer_costs
+from ..model import GoogLeNet, Inception
 
 BRANCH_NAMES = ("1×1", "3×3 降维 → 3×3", "5×5 降维 → 5×5", "池化 → 投影")
 

@@ -12,9 +12,9 @@ import json
 import math
 from pathlib import Path
 
-from .checkpoint import atomic_write_json
+from ..checkpoint import atomic_write_json
 
-RESULTS_DIR = Path("runs") / "book"
+RUN_DIR = Path("runs") / "book"  # the book's results and cached runs (googlenet.book.runs), one directory
 
 
 def _check_name(name: str) -> None:
@@ -34,7 +34,7 @@ def _finite(value):
             _finite(v)
 
 
-def save_result(name: str, payload: dict, directory: str | Path = RESULTS_DIR) -> Path:
+def save_result(name: str, payload: dict, directory: str | Path = RUN_DIR) -> Path:
     """Write ``payload`` (JSON-serialisable dict) to ``<directory>/<name>.json`` atomically."""
     _check_name(name)
     if not isinstance(payload, dict):
@@ -43,7 +43,7 @@ def save_result(name: str, payload: dict, directory: str | Path = RESULTS_DIR) -
     return atomic_write_json(Path(directory) / f"{name}.json", payload)
 
 
-def load_result(name: str, directory: str | Path = RESULTS_DIR) -> dict | None:
+def load_result(name: str, directory: str | Path = RUN_DIR) -> dict | None:
     """The saved result called ``name``, or None if that notebook has not been run here."""
     _check_name(name)
     path = Path(directory) / f"{name}.json"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from .cost import Totals, layer_costs
-from .model import GoogLeNet
+from ..cost import Totals, layer_costs
+from ..model import GoogLeNet
 
 # Stages of Table 1, by the first part of a layer's qualified name.
 GOOGLENET_STAGES: dict[str, tuple[str, ...]] = {

@@ -17,8 +17,8 @@ import torch  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from . import paper  # noqa: E402
-from .model import ConvBlock, GoogLeNet, Inception, NaiveInception  # noqa: E402
+from .. import paper  # noqa: E402
+from ..model import ConvBlock, GoogLeNet, Inception, NaiveInception  # noqa: E402
 from .plots import use_chinese_font  # noqa: E402
 
 COLOURS = {  # one colour per kind of layer, as in the paper's Figure 3

@@ -7,7 +7,7 @@ that its URL agrees with `_config.yml`. The cell is tagged `remove-cell`, so the
 book does not show it.
 """
 
-from . import REPOSITORY_BRANCH, REPOSITORY_URL
+from .. import REPOSITORY_BRANCH, REPOSITORY_URL
 
 INSTALL_SPEC = f"googlenet-book @ git+{REPOSITORY_URL}@{REPOSITORY_BRANCH}"
 

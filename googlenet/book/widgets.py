@@ -17,7 +17,7 @@ import html
 
 import ipywidgets as w
 
-from . import paper
+from .. import paper
 from .reduction import inception_inputs, module_cost
 from .sparse import chain_cost
 
@@ -142,7 +142,7 @@ def crop_viewer(image, n_crops: int = 144, crop_size: int = paper.TESTING.crop_s
     """A slider over the views of ``image`` (C×H×W in [0, 1], or PIL): each view, where it comes from
     in the original (red box), and its description. The static twin is
     `googlenet.plots.plot_crop_boxes`."""
-    from . import multicrop
+    from .. import multicrop
 
     image = multicrop.as_image_tensor(image)  # a PIL image is welcome too
     views = multicrop.views(image, n_crops, crop_size)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from . import paper
-from .cost import layer_costs
-from .model import ConvBlock, Inception, NaiveInception
+from .. import paper
+from ..cost import layer_costs
+from ..model import ConvBlock, Inception, NaiveInception
 
 
 class UnreducedInception(nn.Module):

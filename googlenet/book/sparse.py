@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from .cost import layer_costs
+from ..cost import layer_costs
 
 # Shape of the timed product W (rows×inner, sparse) @ X (inner×cols, dense): a 1×1
 # convolution from 1024 to 1024 channels on a 28×28 map, written as a matrix product.

@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .detection import nms
+from .metrics import nms
 
 
 def _check_image(image) -> Tensor:

@@ -13,10 +13,10 @@ import html
 from dataclasses import dataclass
 import torch
 
-from . import paper
-from .cost import network_depth, table1_report, total_cost
-from .model import GoogLeNet, Inception, NaiveInception
-from .results import RESULTS_DIR, load_result
+from .. import paper
+from ..cost import network_depth, table1_report, total_cost
+from ..model import GoogLeNet, Inception, NaiveInception
+from .results import RUN_DIR, load_result
 
 CONFIRMED, DIFFERS, PARTLY, NOT_RUN = "证实", "不符", "部分证实", "未运行"
 # two accuracies of one short run closer than this (half a point: 15 of 3,000 test images) count as equal
@@ -107,7 +107,7 @@ def _sparse(results_dir) -> Claim:
 
 
 def _reduction_saves() -> Claim:
-    from .cost import layer_costs
+    from ..cost import layer_costs
 
     row = paper.table1_row("inception3a")
     c_in = paper.table1_row("maxpool2").output[2]
@@ -155,7 +155,7 @@ def _aux_shapes(model: GoogLeNet) -> Claim:
 
 
 def _crops() -> Claim:
-    from .multicrop import views
+    from ..multicrop import views
 
     n = views(torch.zeros(3, 256, 341), 144, crop_size=224).shape[0]
     return Claim("§7", "每张图像 4×3×6×2 = 144 个裁剪", f"{paper.TESTING.crops_per_image}", f"{n}",
@@ -290,7 +290,7 @@ class Report:
         return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def reproduction_report(results_dir=RESULTS_DIR) -> Report:
+def reproduction_report(results_dir=RUN_DIR) -> Report:
     """All claims, in the order of the paper; saved results are read from ``results_dir``."""
     model = GoogLeNet(variant="paper")
     report = table1_report(GoogLeNet(variant="paper", aux_logits=False))

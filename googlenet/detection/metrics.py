@@ -32,10 +32,9 @@ import torch
 import torchvision
 from torch import Tensor
 
-from . import paper
+from .. import paper
 
 
-SECTION8 = paper.DETECTION  # §8's facts about GoogLeNet's entry, kept with the paper's other facts
 
 INTERPOLATIONS = ("all-point", "11-point")
 
@@ -66,12 +65,6 @@ def as_boxes(boxes, name: str = "boxes") -> Tensor:
         raise ValueError(f"{name} 中有 {int(bad.sum())} 个框的右下角在左上角之前（应有 x2 ≥ x1、y2 ≥ y1），"
                          f"例如 {t[bad][0].tolist()}")
     return t
-
-
-def box_area(boxes) -> Tensor:
-    """Area of each box, ``(x2 - x1) * (y2 - y1)``."""
-    b = as_boxes(boxes)
-    return (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
 
 
 def iou(box_a: Sequence[float], box_b: Sequence[float]) -> float:

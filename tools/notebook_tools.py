@@ -1,14 +1,14 @@
 """Authoring helpers for the book (not needed to read or run it).
 
-    python -m googlenet.notebook_tools new notebooks/NN_name.ipynb "标题"
+    python -m tools.notebook_tools new notebooks/NN_name.ipynb "标题"
         creates a notebook that starts with the Colab install cell of `googlenet.colab`;
-    python -m googlenet.notebook_tools search-dict
+    python -m tools.notebook_tools search-dict
         rewrites book/search_dict.txt from the glossary, so that Sphinx's Chinese search
         (jieba) keeps the book's terms (辅助分类器, 局部响应归一化 ...) as whole words;
-    python -m googlenet.notebook_tools handout
+    python -m tools.notebook_tools handout
         the translation alone (book/_toc_print.yml) as one HTML page and a printable PDF
         (Chromium prints it), in a student version (answers hidden) and a teacher version;
-    python -m googlenet.notebook_tools runtimes [NOTEBOOK ...]
+    python -m tools.notebook_tools runtimes [NOTEBOOK ...]
         how long each notebook (default: notebooks/*.ipynb) took when it was last executed,
         read from the cell timing metadata that `jupyter execute` records.
 """
@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from .colab import INSTALL_CELL, INSTALL_CELL_TAGS
+from googlenet.book.colab import INSTALL_CELL, INSTALL_CELL_TAGS
 
 
 def new_notebook(path: str | Path, title: str) -> Path:
@@ -176,7 +176,7 @@ def _about(seconds: float) -> str:
 
 def runtimes_table(paths=None) -> str:
     """The recorded runtime of every notebook as a Chinese table (`googlenet.tables.format_table`)."""
-    from .tables import format_table
+    from googlenet.tables import format_table
 
     paths = sorted(NOTEBOOKS.glob("*.ipynb")) if paths is None else [Path(p) for p in paths]
     if not paths:
@@ -211,10 +211,10 @@ def main(argv: list[str] | None = None) -> None:
     elif len(argv) == 3 and argv[0] == "new":
         print(new_notebook(argv[1], argv[2]))
     else:
-        raise SystemExit('用法：python -m googlenet.notebook_tools new notebooks/NN_name.ipynb "标题"\n'
-                         "      python -m googlenet.notebook_tools search-dict\n"
-                         "      python -m googlenet.notebook_tools handout\n"
-                         "      python -m googlenet.notebook_tools runtimes [笔记本 ...]")
+        raise SystemExit('用法：python -m tools.notebook_tools new notebooks/NN_name.ipynb "标题"\n'
+                         "      python -m tools.notebook_tools search-dict\n"
+                         "      python -m tools.notebook_tools handout\n"
+                         "      python -m tools.notebook_tools runtimes [笔记本 ...]")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from .model import GoogLeNet
+from ..model import GoogLeNet
 
 DOWNLOAD_TIMEOUT_S = 20.0
 _HASH_IN_NAME = re.compile(r"-([a-f0-9]{8,})\.")  # torch hub's convention: name-<sha256 prefix>.pth
