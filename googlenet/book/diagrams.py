@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from torch import nn
 
-matplotlib.use("Agg") if matplotlib.get_backend().lower() == "agg" else None
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
-from torch import nn  # noqa: E402
-
-from .. import paper  # noqa: E402
-from ..model import ConvBlock, GoogLeNet, Inception, NaiveInception  # noqa: E402
-from .plots import use_chinese_font  # noqa: E402
+from .. import paper
+from ..model import ConvBlock, GoogLeNet, Inception, NaiveInception
+from .plots import use_chinese_font
 
 COLOURS = {  # one colour per kind of layer, as in the paper's Figure 3
     "conv": "#cfe2f3", "pool": "#f4cccc", "norm": "#fff2cc", "concat": "#d9ead3",
@@ -95,19 +92,14 @@ def figure2(module: NaiveInception | Inception, title: str, in_channels: int):
 
 
 def _output_sizes(model: GoogLeNet, image_size: int) -> dict[str, tuple[int, ...]]:
-    sizes: dict[str, tuple[int, ...]] = {}
-    hooks = [getattr(model, n).register_forward_hook(
-        lambda m, i, o, n=n: sizes.__setitem__(n, tuple(o.shape[1:]))) for n in model.path]
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
-            model(torch.zeros(1, model.in_channels, image_size, image_size))
+            x = torch.zeros(1, model.in_channels, image_size, image_size)
+            return {n: tuple(t.shape[1:]) for n, t in model.intermediates(x, model.path).items()}
     finally:
-        for h in hooks:
-            h.remove()
         model.train(was_training)
-    return sizes
 
 
 def _size_text(shape: tuple[int, ...]) -> str:

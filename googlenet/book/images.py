@@ -11,10 +11,9 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..data import IMAGENET_MEAN, IMAGENET_STD
+
 SAMPLE_IMAGE = "grace_hopper.jpg"
-# The ImageNet statistics every torchvision model (and our training code) normalises with.
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def sample_image(size: int = 224, *, gray: bool = False, normalize: bool = False) -> torch.Tensor:

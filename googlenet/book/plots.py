@@ -41,7 +41,7 @@ def use_chinese_font() -> str:
 # Every helper below returns a matplotlib Figure; a notebook shows it with plt.show().
 # Sections follow the book's chapters; other topics add their own section at the end.
 
-import matplotlib.pyplot as plt  # noqa: E402  (after the font set-up above, on purpose)
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 

@@ -1,8 +1,8 @@
 """Table 1's nine Inception rows, one at a time, on a real forward pass.
 
-`walk_inceptions` runs the network once, catches the input of every Inception module with a
-forward pre-hook, then re-runs each module branch by branch (`Inception.branches`) so that
-the reader sees what each branch makes of that input before the concatenation.
+`walk_inceptions` runs the network once to get the input of every Inception module (its
+predecessor's output, `GoogLeNet.intermediates`), then re-runs each module branch by branch
+(`Inception.branches`) so that the reader sees what each branch makes of that input before the concatenation.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from torch import Tensor
 
 from .. import paper
 from ..cost import layer_costs
+from ..tables import display_width
 from ..model import GoogLeNet, Inception
 
 BRANCH_NAMES = ("1×1", "3×3 降维 → 3×3", "5×5 降维 → 5×5", "池化 → 投影")
@@ -32,9 +33,9 @@ class InceptionStep:
     def to_text(self) -> str:
         row = paper.table1_row(self.name)
         lines = [f"{row.label}：输入 {_shape(self.input_shape)}"]
-        width = max(_width(b) for b in BRANCH_NAMES)
+        width = max(display_width(b) for b in BRANCH_NAMES)
         for label, shape in zip(BRANCH_NAMES, self.branch_shapes):
-            pad = " " * (width - _width(label))
+            pad = " " * (width - display_width(label))
             lines.append(f"  分支 {label}{pad}  输出 {_shape(shape)}")
         total = " + ".join(str(s[0]) for s in self.branch_shapes)
         lines.append(f"  拼接：{total} = {self.output_shape[0]} 通道 → 输出 {_shape(self.output_shape)}"
@@ -55,20 +56,15 @@ def walk_inceptions(model: GoogLeNet, x: Tensor, names: tuple[str, ...] | None =
         raise ValueError(f"未知的 Inception 模块 {unknown}；可用：{', '.join(all_names)}")
     if x.dim() != 4 or x.shape[0] != 1:
         raise ValueError(f"x 应为一张图像，形状 (1, C, H, W)，收到 {tuple(x.shape)}")
-    inputs: dict[str, Tensor] = {}
-    hooks = [getattr(model, n).register_forward_pre_hook(
-        lambda mod, args, n=n: inputs.__setitem__(n, args[0])) for n in names]
+    before = {n: model.path[model.path.index(n) - 1] for n in names}  # a module's input: its predecessor's output
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
-            model(x)
-            steps = [_step(n, getattr(model, n), inputs[n]) for n in names]
+            inputs = model.intermediates(x, list(dict.fromkeys(before.values())))
+            return [_step(n, getattr(model, n), inputs[before[n]]) for n in names]
     finally:
-        for h in hooks:
-            h.remove()
         model.train(was_training)
-    return steps
 
 
 def _step(name: str, module: Inception, x: Tensor) -> InceptionStep:
@@ -85,11 +81,6 @@ def _step(name: str, module: Inception, x: Tensor) -> InceptionStep:
 def _shape(chw: tuple[int, int, int]) -> str:
     c, h, w = chw
     return f"{h}×{w}×{c}"  # Table 1 writes sizes as H×W×C
-
-
-def _width(text: str) -> int:
-    """Columns in a monospace font: CJK characters take two."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def _chw(hwc: tuple[int, int, int]) -> tuple[int, int, int]:
