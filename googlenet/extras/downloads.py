@@ -78,7 +78,7 @@ DOWNLOAD_TIMEOUT_S = 20.0
 
 
 @contextlib.contextmanager
-def _socket_timeout(seconds: float):
+def socket_timeout(seconds: float):
     """Give every socket opened inside the block a timeout, so that an offline download fails fast."""
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(seconds)
@@ -113,7 +113,7 @@ def fashion_mnist_full(split: str, root: str | Path = "data", *, download: bool 
         from torchvision.datasets import FashionMNIST
 
         try:
-            with _socket_timeout(timeout):
+            with socket_timeout(timeout):
                 ds = FashionMNIST(str(root), train=split == "train", download=download)
         except RuntimeError as err:
             if not download and "not found" in str(err):
@@ -171,7 +171,7 @@ def imagenette(split: str, root: str | Path = "data", *, size: str = "160px", do
         raise ValueError(f"size 应为 '160px'、'320px' 或 'full'，收到 {size!r}")
     root = Path(root)
     try:
-        with _socket_timeout(timeout):
+        with socket_timeout(timeout):
             base = Imagenette(str(root), split="train" if split == "train" else "val", size=size,
                               download=download)
     except RuntimeError as err:

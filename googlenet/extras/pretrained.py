@@ -13,21 +13,12 @@ The download runs under a socket timeout: on a machine without internet it fails
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import torch
 
 from ..model import GoogLeNet
-
-DOWNLOAD_TIMEOUT_S = 20.0
-_HASH_IN_NAME = re.compile(r"-([a-f0-9]{8,})\.")  # torch hub's convention: name-<sha256 prefix>.pth
+from .downloads import DOWNLOAD_TIMEOUT_S, socket_timeout
 
 
 def weights_url() -> str:
@@ -44,47 +35,30 @@ def imagenet_categories() -> tuple[str, ...]:
     return tuple(GoogLeNet_Weights.IMAGENET1K_V1.meta["categories"])
 
 
-def download(url: str, directory: str | Path, timeout: float = DOWNLOAD_TIMEOUT_S) -> Path:
-    """``url`` saved into ``directory`` under its own file name (kept if already there)."""
+def download(url: str, directory: str | Path, timeout: float = DOWNLOAD_TIMEOUT_S) -> dict:
+    """The state dict at ``url``, through torch hub's cache in ``directory`` (kept if already there).
+
+    torch hub writes the file atomically and checks the SHA-256 prefix in its name
+    (``name-<sha256 prefix>.pth``); we add the timeout and Chinese errors.
+    """
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
         raise ValueError(f"timeout 应为正数（秒），收到 {timeout!r}")
-    directory = Path(directory)
-    name = Path(urllib.parse.urlparse(url).path).name
-    if not name:
-        raise ValueError(f"无法从网址 {url!r} 得到文件名")
-    path = directory / name
-    if path.is_file():
-        return path
-    directory.mkdir(parents=True, exist_ok=True)
+    name = url.rstrip("/").rsplit("/", 1)[-1]
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    while block := response.read(1 << 20):
-                        f.write(block)
-                _check_hash(Path(tmp), name, url)
-                os.replace(tmp, path)  # atomic: a half-written file never looks complete
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-    except (urllib.error.URLError, OSError) as err:  # offline, refused, timed out, DNS ...
+        with socket_timeout(timeout):
+            return torch.hub.load_state_dict_from_url(url, model_dir=str(directory), map_location="cpu",
+                                                      check_hash=True, weights_only=True, progress=False)
+    except RuntimeError as err:
+        if "invalid hash value" in str(err):
+            raise ValueError(f"下载的 {url} 校验失败：文件名要求的 SHA-256 前缀与内容不符"
+                             f"（下载不完整或被篡改），请重试") from err
+        raise
+    except OSError as err:  # URLError, timed out, refused, DNS ...
         reason = getattr(err, "reason", err)
         raise ConnectionError(f"下载 {url} 失败（{type(err).__name__}: {str(reason).strip()[:200]}）："
                               f"这一步需要联网下载 torchvision 的 ImageNet 预训练权重（约 50 MB），"
                               f"这台机器似乎无法联网或在 {timeout:g} 秒内没有响应。请联网后重试，"
                               f"或把文件 {name} 放进 {directory}") from err
-    return path
-
-
-def _check_hash(path: Path, name: str, url: str) -> None:
-    m = _HASH_IN_NAME.search(name)
-    if not m:
-        return
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if not digest.startswith(m.group(1)):
-        raise ValueError(f"下载的 {url} 校验失败：文件名要求 SHA-256 以 {m.group(1)} 开头，"
-                         f"实际为 {digest[:16]}…（下载不完整或被篡改），请重试")
 
 
 def imagenet_googlenet(timeout: float = DOWNLOAD_TIMEOUT_S, *, url: str | None = None,
@@ -102,11 +76,14 @@ def imagenet_googlenet(timeout: float = DOWNLOAD_TIMEOUT_S, *, url: str | None =
     """
     url = url or weights_url()
     cache_dir = Path(cache_dir) if cache_dir is not None else Path(torch.hub.get_dir()) / "checkpoints"
-    path = download(url, cache_dir, timeout)
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = download(url, cache_dir, timeout)
     if not isinstance(state, dict) or "fc.weight" not in state:
-        raise ValueError(f"{path} 不是 GoogLeNet 的 state_dict（找不到 fc.weight）")
+        raise ValueError(f"{url} 不是 GoogLeNet 的 state_dict（找不到 fc.weight）")
     model = GoogLeNet(num_classes=state["fc.weight"].shape[0], variant="torchvision",
                       transform_input=True, aux_logits=any(k.startswith("aux1.") for k in state))
-    model.load_state_dict(state, strict=True)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise ValueError(f"{url} 的权重与 torchvision 版 GoogLeNet 不符（也许是论文版的权重？）："
+                         f"{str(err).splitlines()[0][:200]}") from err
     return model.eval()
