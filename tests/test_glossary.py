@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from googlenet import notebook_tools
+from tools import notebook_tools
 
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "book" / "appendix_glossary.md"
@@ -107,4 +107,4 @@ def test_search_dictionary_is_current():
     expected = notebook_tools.search_dict_text(GLOSSARY)
     assert "辅助分类器 2000" in expected
     current = (ROOT / "book" / "search_dict.txt").read_text(encoding="utf-8")
-    assert current == expected, "book/search_dict.txt 已过期：运行 python -m googlenet.notebook_tools search-dict"
+    assert current == expected, "book/search_dict.txt 已过期：运行 python -m tools.notebook_tools search-dict"
