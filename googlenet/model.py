@@ -50,10 +50,7 @@ def table1_modules(row_name: str) -> tuple[str, ...]:
 
 
 class GoogLeNetOutputs(NamedTuple):
-    """All three classifiers: main logits, then the heads on 4a (aux1) and 4d (aux2).
-
-    torchvision returns ``(logits, aux_logits2, aux_logits1)``; we keep the paper's order.
-    """
+    """Main logits, then the heads on 4a and 4d (torchvision's order is logits, aux2, aux1)."""
 
     logits: Tensor
     aux1: Tensor
@@ -337,7 +334,8 @@ class GoogLeNet(nn.Module):
                 x = torch.flatten(x, 1)  # as in `_forward`
             x = found[name] = getattr(self, name)(x)
             if all(n in found for n in names):
-                return {n: found[n] for n in names}
+                break
+        return {n: found[n] for n in names}
 
     def features(self, x: Tensor, until: str | None = None) -> Tensor:
         """The main path up to and including module ``until`` (e.g. ``"inception4a"``).
@@ -382,7 +380,8 @@ class GoogLeNet(nn.Module):
         if x.device != weight.device:
             raise ValueError(f"输入在 {x.device} 上，模型在 {weight.device} 上：请先把输入移过去，"
                              f"x = x.to({str(weight.device)!r})")
-        if x.dtype != weight.dtype and not _autocast_enabled(x.device.type):
+        t = x.device.type  # under autocast each layer picks its dtype, so any float input will do
+        if x.dtype != weight.dtype and not (torch.amp.is_autocast_available(t) and torch.is_autocast_enabled(t)):
             raise TypeError(f"输入的 dtype 是 {x.dtype}，模型参数是 {weight.dtype}，模型不会自动转换："
                             f"请先 x = x.to({weight.dtype})，即 x.to(模型的dtype)"
                             + ("，或写 x.float()" if weight.dtype == torch.float32 else ""))
@@ -404,10 +403,3 @@ def _expect(ok: bool, name: str, expected: str, value) -> None:
 
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _autocast_enabled(device_type: str) -> bool:
-    try:
-        return torch.is_autocast_enabled(device_type)
-    except RuntimeError:  # a device type autocast does not know (e.g. "meta")
-        return False
