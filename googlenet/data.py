@@ -24,6 +24,8 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from .model import IMAGENET_MEAN, IMAGENET_STD  # noqa: F401 (re-exported: one definition)
+
 # ---------------------------------------------------------------------------------------------
 # Class names
 # ---------------------------------------------------------------------------------------------
@@ -45,7 +47,6 @@ IMAGENETTE_IMAGENET_INDEX = (0, 217, 482, 491, 497, 566, 569, 571, 574, 701)
 # Per-channel statistics used to normalise inputs (computed on Fashion-MNIST's training split;
 # ImageNet's for Imagenette, the usual choice for ImageNet-derived images).
 FASHION_MNIST_MEAN, FASHION_MNIST_STD = (0.2860,), (0.3530,)
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 SPLITS = ("train", "test")
 
