@@ -1,14 +1,25 @@
-"""Statistics for the book's own findings: paired comparisons on the same images.
+"""Statistics for the book's own findings: paired comparisons on the same images, or the same seeds.
 
 A difference of two error rates on a few hundred test images is noisy. Two ways of predicting the
 *same* images (one crop vs 144, one model vs an ensemble) differ only on the images whose verdict
 changed, so the honest test counts those (`paired_changes`) and asks how lopsided the split is
 (`mcnemar_p`, exact, so no scipy).
+
+A difference between two training recipes is noisier still: every run is one draw of the
+initialisation and the data order. ``experiments/`` trains both recipes once per seed, with the
+same seed giving both the same draw, and compares them per seed: `summary` (mean ± sample sd),
+`paired_t_test` (Student's t on the per-seed differences; its t distribution is computed here,
+`t_two_sided_p`, through the regularised incomplete beta function, again without scipy) and
+`sign_flip_p` (the exact permutation test, which assumes only that each difference is as likely
+to have come out with the other sign: with 5 seeds its smallest possible p is 2/32 = 0.0625).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import torch
 from torch import Tensor
@@ -40,3 +51,122 @@ def mcnemar_p(fixed: int, broken: int) -> float:
         return 1.0
     tail = sum(math.comb(n, k) for k in range(min(fixed, broken) + 1)) / 2 ** n
     return min(1.0, 2 * tail)
+
+
+# --------------------------------------------------------------------------- per-seed comparisons
+
+class PairedTest(NamedTuple):
+    """Student's paired t-test of ``a - b``: n pairs, mean and sample sd of the differences,
+    t = mean / (sd / √n) with n − 1 degrees of freedom, and the two-sided p-value."""
+
+    n: int
+    mean_diff: float
+    sd_diff: float
+    t: float
+    p: float
+
+
+def _numbers(name: str, values, minimum: int = 2) -> list[float]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} 应为一列数，收到 {values!r}")
+    values = list(values.tolist() if isinstance(values, Tensor) else values)
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"{name} 的第 {i} 个元素应为数，收到 {v!r}")
+        if not math.isfinite(v):
+            raise ValueError(f"{name} 的第 {i} 个元素应为有限数，收到 {v!r}")
+    if len(values) < minimum:
+        raise ValueError(f"{name} 至少要有 {minimum} 个数（样本标准差需要 n ≥ 2），收到 {len(values)} 个：{values!r}")
+    return [float(v) for v in values]
+
+
+def summary(values: Sequence[float]) -> tuple[float, float]:
+    """(mean, sample standard deviation) of ``values``: the sd divides by n − 1, because the
+    mean was estimated from the same few runs (with n it would understate the spread)."""
+    xs = _numbers("values", values)
+    mean = math.fsum(xs) / len(xs)
+    return mean, math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz's method)."""
+    tiny, eps = 1e-300, 1e-15
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 10_000):
+        m2 = 2 * m
+        for num in (m * (b - m) * x / ((qam + m2) * (a + m2)), -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
+            d = 1.0 + num * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + num / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < eps:
+            return h
+    raise ArithmeticError(f"不完全贝塔函数的连分式没有收敛（a={a}, b={b}, x={x}）")  # pragma: no cover
+
+
+def regularized_beta(x: float, a: float, b: float) -> float:
+    """I_x(a, b), the regularised incomplete beta function (the CDF of a Beta(a, b) variable).
+
+    The continued fraction converges fast for x < (a + 1)/(a + b + 2); above that the symmetry
+    I_x(a, b) = 1 − I_{1−x}(b, a) is used (Numerical Recipes §6.4)."""
+    if not 0.0 <= x <= 1.0:
+        raise ValueError(f"x 应在 [0, 1] 之间，收到 {x!r}")
+    if x in (0.0, 1.0):
+        return x
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    if x < (a + 1) / (a + b + 2):
+        return math.exp(log_front) * _betacf(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
+
+
+def t_two_sided_p(t: float, df: float) -> float:
+    """P(|T| ≥ |t|) for Student's t with ``df`` degrees of freedom: I_{df/(df+t²)}(df/2, 1/2)."""
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or math.isnan(t):
+        raise TypeError(f"t 应为数，收到 {t!r}")
+    if isinstance(df, bool) or not isinstance(df, (int, float)) or not (df > 0 and math.isfinite(df)):
+        raise ValueError(f"df（自由度）应为有限正数，收到 {df!r}")
+    if math.isinf(t):
+        return 0.0
+    return min(1.0, regularized_beta(df / (df + t * t), df / 2, 0.5))
+
+
+def paired_t_test(a: Sequence[float], b: Sequence[float]) -> PairedTest:
+    """Student's paired t-test of ``a[i] - b[i]`` (e.g. accuracy with − without aux heads, per seed).
+
+    Pairing removes what the two arms share (the seed's initialisation and data order) from the
+    noise. If every difference is the same the sd is 0: t is ±inf and p = 0 for a non-zero
+    difference, and t = 0, p = 1 for none."""
+    xs, ys = _numbers("a", a), _numbers("b", b)
+    if len(xs) != len(ys):
+        raise ValueError(f"a 与 b 应一样长（每个种子一对），收到 {len(xs)} 个和 {len(ys)} 个")
+    diffs = [x - y for x, y in zip(xs, ys)]
+    n = len(diffs)
+    mean, sd = summary(diffs)
+    if sd == 0.0:
+        t = 0.0 if mean == 0.0 else math.copysign(math.inf, mean)
+    else:
+        t = mean / (sd / math.sqrt(n))
+    return PairedTest(n, mean, sd, t, 1.0 if t == 0.0 else t_two_sided_p(t, n - 1))
+
+
+MAX_SIGN_FLIP_N = 20  # 2^20 ≈ a million sign patterns: a second or two
+
+
+def sign_flip_p(diffs: Sequence[float]) -> float:
+    """Exact two-sided sign-flip (permutation) test of paired differences.
+
+    If the two arms were exchangeable, each difference would be as likely to have the opposite
+    sign; over all 2^n sign patterns, p is the fraction whose |sum| is at least the observed
+    |sum|. No normality assumed, but coarse: the smallest possible p is 2/2^n (0.0625 for n = 5)."""
+    xs = _numbers("diffs", diffs, minimum=1)
+    if len(xs) > MAX_SIGN_FLIP_N:
+        raise ValueError(f"diffs 最多 {MAX_SIGN_FLIP_N} 个（要枚举 2^n 种符号），收到 {len(xs)} 个")
+    observed = abs(math.fsum(xs))
+    tol = 1e-12 * max(1.0, math.fsum(abs(x) for x in xs))  # patterns equal to the observed up to rounding count
+    hits = sum(abs(math.fsum(s * x for s, x in zip(signs, xs))) >= observed - tol
+               for signs in itertools.product((1.0, -1.0), repeat=len(xs)))
+    return hits / 2 ** len(xs)
