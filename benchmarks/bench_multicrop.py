@@ -15,6 +15,10 @@ others use at the same time single rounds can be several times slower than the r
 ratio is given both of the medians and of the best rounds (the least disturbed ones).
 Target (issue 6): 144 crops / plain ≥ 0.9, i.e. cutting the views must not dominate.
 
+``evaluate`` cuts the views of ``batch // n_crops`` images at a time (at least one) and never
+mixes images of two groups in one forward pass, so ``--batch`` must be a multiple of 144 for
+every pass of both contenders to be as full as the plain one's.
+
 Peak memory: each contender also runs in a fresh subprocess (on 4 × ``--images`` images), which
 reports its resident set size before the run and its peak (``VmHWM`` in /proc/self/status);
 144 crops runs once more on 4× as many images, to show that chunking keeps memory flat as the
@@ -89,12 +93,15 @@ def probe(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="144 个裁剪的评估吞吐量 vs 单裁剪评估，以及峰值内存")
     parser.add_argument("--crop", type=int, default=64, help="裁剪边长（像素），默认 64（本书训练用的尺寸）")
-    parser.add_argument("--batch", type=int, default=144, help="每次前向计算的裁剪数（两种评估相同）")
+    parser.add_argument("--batch", type=int, default=144, help="每次前向计算的裁剪数（两种评估相同；144 的倍数）")
     parser.add_argument("--images", type=int, default=2, help="每轮 144 个裁剪评估的图像数")
     parser.add_argument("--repeats", type=int, default=9, help="交替计时的轮数")
     parser.add_argument("--variant", choices=["paper", "torchvision"], default="paper", help="模型变体")
     parser.add_argument("--probe", choices=["plain", "1 crop", "144 crops"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.batch < 1 or args.batch % 144:
+        parser.error(f"--batch 应为 144 的正整数倍（收到 {args.batch}）：evaluate 按图像分组切视图，"
+                     f"否则 144 个裁剪的前向计算批量会比直接送入的小")
     if args.probe:
         probe(args)
         return

@@ -34,25 +34,30 @@ torchvision's own ``Resize``/``CenterCrop``/``FiveCrop``/``TenCrop``.
 Evaluation (``evaluate``) averages softmax probabilities over the crops and over every
 classifier (§7 item 3: the main heads of several models, and optionally their auxiliary
 heads); ``reduce="max"`` max-pools over crops instead, the alternative the paper tried and
-rejected. Crops are run in chunks of ``chunk_size``, so memory stays bounded however many
-images × crops are requested. On a square image the three squares coincide, so only 48 of
-the 144 views differ (`distinct_views`); by default each distinct view is run once.
+rejected. Images are taken a small group at a time and their views run in chunks of at most
+``chunk_size``, so memory stays bounded however many images × crops are requested. On a
+square image the three squares coincide, so only 48 of the 144 views differ
+(`distinct_views`); by default each distinct view is run once. `crop_probabilities` keeps
+every view's probabilities instead, so that one 144-crop run scores all of Table 3 (`table3`).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import operator
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-import torch.utils.data
+from PIL import Image
 from torch import Tensor, nn
 
 from . import paper
+from .model import GoogLeNet
 from .tables import format_table
 
 N_CROPS = (1, 10, 144)
@@ -70,7 +75,7 @@ SQUARE_NAMES_ZH = {"left": "左", "right": "右", "top": "上", "bottom": "下",
 
 def scales(crop_size: int = paper.TESTING.crop_size) -> tuple[int, ...]:
     """§7's four shorter-side lengths, kept in proportion to ``crop_size`` (224 → 256…352)."""
-    _check_crop_size(crop_size)
+    _check_positive("crop_size", crop_size, "裁剪的边长，像素")
     base = paper.TESTING.crop_size
     out = tuple(int(math.floor(crop_size * s / base + 0.5)) for s in paper.TESTING.scales)
     if out[0] <= crop_size or any(a >= b for a, b in zip(out, out[1:])):
@@ -89,7 +94,7 @@ def min_image_side(n_crops: int, crop_size: int = paper.TESTING.crop_size) -> in
     """
     _check_n_crops(n_crops)
     if n_crops == 1:
-        _check_crop_size(crop_size)
+        _check_positive("crop_size", crop_size, "裁剪的边长，像素")
         return 1
     s0 = scales(crop_size)[0]
     return math.ceil(s0 / (s0 - crop_size))
@@ -136,7 +141,10 @@ def resized_size(height: int, width: int, short: int) -> tuple[int, int]:
 def crop_layout(height: int, width: int, n_crops: int,
                 crop_size: int = paper.TESTING.crop_size) -> tuple[Crop, ...]:
     """Every view of an ``height×width`` image under the ``n_crops`` scheme, in crop order."""
-    _check_image_size(height, width, n_crops, crop_size)
+    need = min_image_side(n_crops, crop_size)
+    if min(height, width) < need:
+        raise ValueError(f"图像 {height}×{width} 太小：{n_crops} 个裁剪（边长 {crop_size}）的方案要求短边至少 "
+                         f"{need} 像素，否则相邻的角上裁剪在原图上相距不到 1 个像素")
     c = crop_size
     if n_crops == 1:
         s = scales(c)[0]
@@ -184,6 +192,49 @@ def _squares(h: int, w: int, s: int):
     return [("top", (0, 0)), ("centre", (0, _centre(h - s))), ("bottom", (0, h - s))]
 
 
+def distinct_views(height: int, width: int, n_crops: int,
+                   crop_size: int = paper.TESTING.crop_size) -> tuple[list[int], list[int]]:
+    """``(keep, inverse)``: the views of the scheme that differ, and for every view which of them
+    it equals (``views[keep][inverse] == views``).
+
+    On a square image §7's left, centre and right squares are one and the same, so 144 views
+    are only 48 different ones; evaluating each once gives the same answer at a third of the
+    cost. Views count as equal when they are cut from the same place at the same scale.
+    """
+    first: dict[tuple, int] = {}
+    keep, inverse = [], []
+    for k in crop_layout(height, width, n_crops, crop_size):
+        if _place(k) not in first:
+            first[_place(k)] = len(keep)
+            keep.append(k.index)
+        inverse.append(first[_place(k)])
+    return keep, inverse
+
+
+def _place(k: Crop) -> tuple:
+    """What makes two views equal: where they are cut, at which scale, mirrored or not."""
+    return k.scale, k.position, k.box, k.mirrored
+
+
+def nested_indices(n_crops: int, height: int, width: int,
+                   crop_size: int = paper.TESTING.crop_size) -> list[int]:
+    """Positions, among the 144 views, of the views of the ``n_crops`` scheme (in its order).
+
+    The 10 views always are among the 144 (the central square at the smallest scale); the
+    single centre crop is for square images (for others, rounding can move it by a pixel,
+    and this raises). So a 144-crop run also yields the 10- and 1-crop results.
+    """
+    big = crop_layout(height, width, 144, crop_size)
+    where = {_place(k): k.index for k in big if k.square == "centre"}
+    out = []
+    for k in crop_layout(height, width, n_crops, crop_size):
+        if _place(k) not in where:
+            raise ValueError(f"{height}×{width} 的图像上，{n_crops} 个裁剪方案的第 {k.index} 个视图"
+                             f"（{k.label()}）不在 144 个视图之中（取整差了一个像素）；请直接用 evaluate 计算")
+        out.append(where[_place(k)])
+    return out
+
+
 # --------------------------------------------------------------------------- views
 
 def views(image, n_crops: int, crop_size: int = paper.TESTING.crop_size) -> Tensor:
@@ -213,30 +264,25 @@ def batch_views(images: Tensor, n_crops: int, crop_size: int = paper.TESTING.cro
         raise ValueError(f"图像应为浮点张量（例如取值在 [0, 1] 的 float32），收到 dtype={images.dtype}；"
                          f"uint8 图像请先除以 255")
     n, ch, height, width = images.shape
-    layout = crop_layout(height, width, n_crops, crop_size)
     c = crop_size
+    layout = crop_layout(height, width, n_crops, c)
     unmirrored = layout if n_crops == 1 else layout[: n_crops // 2]
+    resized = {s: _resize(images, resized_size(height, width, s)) for s in {k.scale for k in unmirrored}}
     out = images.new_empty((n, len(unmirrored), ch, c, c))
-    resized = {}
-    for s in dict.fromkeys(k.scale for k in unmirrored):
-        size = resized_size(height, width, s)
-        resized[s] = _resize(images, size)
-    wholes: dict[int, list[Crop]] = {}
     for k in unmirrored:
-        x0, y0, size = k.box
-        region = resized[k.scale][:, :, y0:y0 + size, x0:x0 + size]
-        if k.position == "whole":
-            wholes.setdefault(k.scale, []).append(k)
-        else:
-            out[:, k.index] = region
-    for s, ks in wholes.items():  # the three squares of one scale: one resize call
-        squares = torch.stack([resized[s][:, :, k.box[1]:k.box[1] + s, k.box[0]:k.box[0] + s]
-                               for k in ks], 1)
-        small = _resize(squares.reshape(n * len(ks), ch, s, s), (c, c)).reshape(n, len(ks), ch, c, c)
-        out[:, [k.index for k in ks]] = small
-    if n_crops == 1:
-        return out
-    return torch.cat([out, out.flip(-1)], 1)
+        if k.position != "whole":
+            out[:, k.index] = _cut(resized[k.scale], k.box)
+    wholes = [k for k in unmirrored if k.position == "whole"]
+    for s in dict.fromkeys(k.scale for k in wholes):  # a scale's three whole squares: one resize call
+        ks = [k for k in wholes if k.scale == s]
+        squares = torch.stack([_cut(resized[s], k.box) for k in ks], 1).flatten(0, 1)
+        out[:, [k.index for k in ks]] = _resize(squares, (c, c)).unflatten(0, (n, len(ks)))
+    return out if n_crops == 1 else torch.cat([out, out.flip(-1)], 1)
+
+
+def _cut(x: Tensor, box: tuple[int, int, int]) -> Tensor:
+    x0, y0, size = box
+    return x[:, :, y0:y0 + size, x0:x0 + size]
 
 
 def _resize(x: Tensor, size: tuple[int, int]) -> Tensor:
@@ -247,51 +293,34 @@ def _resize(x: Tensor, size: tuple[int, int]) -> Tensor:
 
 def as_image_tensor(image) -> Tensor:
     """A float tensor (C, H, W) as given, or a PIL image as floats in [0, 1]."""
-    if isinstance(image, Tensor):
-        if not image.is_floating_point():
-            raise ValueError(f"图像应为浮点张量（例如取值在 [0, 1] 的 float32），收到 dtype={image.dtype}；"
-                             f"uint8 图像请先除以 255")
-        return image
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover - pillow is a dependency
-        Image = None
-    if Image is not None and isinstance(image, Image.Image):
+    if isinstance(image, Image.Image):
         from torchvision.transforms.functional import pil_to_tensor
         return pil_to_tensor(image).float().div_(255)
-    raise TypeError(f"image 应为 (通道, 高, 宽) 浮点张量或 PIL 图像，收到 {type(image).__name__}")
+    if not isinstance(image, Tensor):
+        raise TypeError(f"image 应为 (通道, 高, 宽) 浮点张量或 PIL 图像，收到 {type(image).__name__}")
+    if not image.is_floating_point():
+        raise ValueError(f"图像应为浮点张量（例如取值在 [0, 1] 的 float32），收到 dtype={image.dtype}；"
+                         f"uint8 图像请先除以 255")
+    return image
 
 
 # --------------------------------------------------------------------------- classifiers
 
 def classifier_logits(model: nn.Module, x: Tensor, heads: str = "main") -> list[Tensor]:
-    """The logits of a model's classifiers on a batch, in eval mode (no dropout).
+    """The logits of a model's classifiers on a batch, in eval mode (no dropout, batch norm on
+    its running statistics); the model's mode is restored afterwards.
 
-    ``heads="main"``: ``[logits]``. ``heads="all"``: ``[logits, aux1, aux2]`` — a GoogLeNet
-    only returns its auxiliary logits in training mode (with dropout on), so here the
-    auxiliary heads are run on the 4a/4d outputs of the same eval-mode pass via forward hooks.
-    The model's training mode is restored afterwards.
+    ``heads="main"``: ``[model(x)]``, for any classifier. ``heads="all"``: ``[logits, aux1, aux2]``
+    of a GoogLeNet (`GoogLeNet.heads`: all three from one pass).
     """
     _check_choice("heads", heads, HEADS)
+    if heads == "all" and not (isinstance(model, GoogLeNet) and model.aux_logits):
+        raise ValueError(f"heads='all' 需要带辅助分类器的 GoogLeNet（aux_logits=True），"
+                         f"收到的 {type(model).__name__} 没有辅助分类器")
     was_training = model.training
     model.eval()
     try:
-        if heads == "main":
-            return [model(x)]
-        aux1, aux2 = getattr(model, "aux1", None), getattr(model, "aux2", None)
-        if aux1 is None or aux2 is None:
-            raise ValueError(f"heads='all' 需要带辅助分类器的 GoogLeNet（aux_logits=True），"
-                             f"收到的 {type(model).__name__} 没有 aux1/aux2")
-        found: dict[str, Tensor] = {}
-        names = paper.AUX.attached_to
-        hooks = [getattr(model, name).register_forward_hook(
-            lambda mod, inp, out, name=name: found.__setitem__(name, out)) for name in names]
-        try:
-            logits = model(x)
-        finally:
-            for h in hooks:
-                h.remove()
-        return [logits, aux1(found[names[0]]), aux2(found[names[1]])]
+        return [model(x)] if heads == "main" else list(model.heads(x))
     finally:
         model.train(was_training)
 
@@ -349,10 +378,6 @@ class EvalResult:
         """Table 3's "cost": forward passes per image, models × crops."""
         return self.n_models * self.n_crops
 
-    @property
-    def crops_per_second(self) -> float:
-        return self.n_images * self.n_crops * self.n_models / self.seconds if self.seconds else float("inf")
-
 
 def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.crop_size, *,
              chunk_size: int = 256, heads: str = "main", reduce: str = "mean",
@@ -364,13 +389,17 @@ def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.c
         models: an ``nn.Module`` or a sequence of them; run in eval mode, no gradients.
         dataset: ``(images, labels)`` tensors ``(N, C, H, W)`` and ``(N,)``, or any sequence /
             iterable of ``(image, label)`` pairs with images ``(C, H, W)`` (sizes may differ).
+            A label outside the models' outputs raises ``ValueError``. Labels that all lie in
+            the first tenth of them (a 1000-class model on labels 0–9, not mapped with
+            `googlenet.data.Relabelled`?) only warn: a subset of low-numbered classes is legitimate.
         n_crops: 1, 10 or 144 (see the module docstring).
         crop_size: side of every view, the models' input size.
-        chunk_size: crops per forward pass. Views are produced image group by image group and
-            re-cut into chunks, so memory holds at most about ``chunk_size + n_crops`` crops.
+        chunk_size: views per forward pass. Images are cut a group at a time, as many as fit in
+            ``chunk_size`` views (at least one), so at most about ``chunk_size + n_crops`` views
+            are held however large the dataset.
         heads: ``"main"`` or ``"all"`` (main and both auxiliary heads of each model).
         reduce: ``"mean"`` (§7) or ``"max"`` over crops; classifiers are always averaged.
-        preprocess: applied to every chunk of crops before the models (e.g. normalisation).
+        preprocess: applied to every chunk of views before the models (e.g. normalisation).
         return_probs: keep the combined per-image probabilities and the labels.
         limit: evaluate only the first ``limit`` images.
         dedupe: run each distinct view once (`distinct_views`: on square images 48 of the 144);
@@ -381,17 +410,16 @@ def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.c
     _check_choice("reduce", reduce, REDUCTIONS)
     start = time.perf_counter()
     combined, labels = [], []
-    for probs, ys in _stream(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess, limit,
-                             dedupe):
-        combined.append(combine(probs, reduce))  # per image as soon as its crops are done
+    for probs, ys in _view_probs(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess,
+                                 limit, dedupe):
+        combined.append(combine(probs, reduce))  # per group: the views' probabilities are not kept
         labels.append(ys)
     seconds = time.perf_counter() - start
     probs, y = torch.cat(combined), torch.cat(labels)
-    n_classes = probs.shape[1]
     return EvalResult(
         n_models=len(models), n_crops=n_crops, crop_size=crop_size, heads=heads, reduce=reduce,
         n_images=probs.shape[0], n_classifiers=len(models) * (3 if heads == "all" else 1),
-        top1_error=topk_error(probs, y, 1), top5_error=topk_error(probs, y, min(5, n_classes)),
+        top1_error=topk_error(probs, y, 1), top5_error=topk_error(probs, y, min(5, probs.shape[1])),
         seconds=seconds, probs=probs if return_probs else None, labels=y if return_probs else None)
 
 
@@ -408,34 +436,113 @@ def crop_probabilities(models, dataset, n_crops: int = 144, crop_size: int = pap
     as for `evaluate`.
     """
     models = _as_models(models)
-    n_heads = 3 if heads == "all" else 1
     parts, labels = [], []
-    for probs, ys in _stream(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess, limit,
-                             dedupe):
-        parts.append(probs.reshape(len(models), n_heads, *probs.shape[1:]))
+    for probs, ys in _view_probs(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess,
+                                 limit, dedupe):
+        parts.append(probs.unflatten(0, (len(models), -1)))  # classifiers → (models, heads)
         labels.append(ys)
     return torch.cat(parts, 2), torch.cat(labels)
 
 
-def nested_indices(n_crops: int, height: int, width: int,
-                   crop_size: int = paper.TESTING.crop_size) -> list[int]:
-    """Positions, among the 144 views, of the views of the ``n_crops`` scheme (in its order).
+def _view_probs(models: list[nn.Module], dataset, n_crops: int, crop_size: int, chunk_size: int,
+                heads: str, preprocess, limit, dedupe: bool) -> Iterator[tuple[Tensor, Tensor]]:
+    """For one group of images after another, ``(probs, labels)``: the softmax of every
+    classifier on every view, ``(classifiers, images, n_crops, classes)``."""
+    _check_n_crops(n_crops)
+    if n_crops == 1:
+        _check_positive("crop_size", crop_size, "裁剪的边长，像素")
+    else:
+        scales(crop_size)  # raises if the crop is too small for §7's scales
+    _check_choice("heads", heads, HEADS)
+    _check_positive("chunk_size", chunk_size, "每次前向计算的视图数")
+    if limit is not None:
+        _check_positive("limit", limit, "只评估前 limit 张图像；None 表示全部")
+    top_label = -1
+    for images, labels in _image_groups(dataset, max(1, chunk_size // n_crops), limit):
+        keep, inverse = distinct_views(*images.shape[-2:], n_crops, crop_size)
+        if not dedupe or len(keep) == n_crops:
+            keep = inverse = slice(None)  # run every view (a slice, not a copy)
+        crops = batch_views(images, n_crops, crop_size)[:, keep]  # (images, views run, C, c, c)
+        parts = []
+        with torch.inference_mode():
+            for chunk in crops.flatten(0, 1).split(chunk_size):  # one image's views may need several
+                if preprocess is not None:
+                    chunk = preprocess(chunk)
+                parts.append(torch.stack([logits.float().softmax(1).cpu() for m in models
+                                          for logits in classifier_logits(m, chunk.to(_device(m)), heads)]))
+        probs = torch.cat(parts, 1).unflatten(1, crops.shape[:2])
+        n_classes = probs.shape[-1]
+        bad = labels[(labels < 0) | (labels >= n_classes)]
+        if bad.numel():
+            raise ValueError(f"标签 {int(bad[0])} 不是模型的类别编号：模型有 {n_classes} 个输出，"
+                             f"标签应在 0 到 {n_classes - 1} 之间")
+        top_label = max(top_label, int(labels.max()))
+        yield probs[:, :, inverse], labels  # duplicate views share one result
+    if top_label < 0:
+        raise ValueError(f"数据集是空的：没有可评估的图像（收到 {type(dataset).__name__}，共 0 项）")
+    if top_label + 1 < n_classes // 10:
+        warnings.warn(f"标签都小于 {top_label + 1}，而模型有 {n_classes} 个输出：标签像是没有换成模型的类别编号"
+                      f"（例如 Imagenette 的 0–9 不是 ImageNet 的类别编号），错误率会接近 100%。"
+                      f"请用 googlenet.data.Relabelled 映射标签；如果它们本来就是模型的类别编号，可以忽略这条警告",
+                      stacklevel=3)  # the caller of evaluate / crop_probabilities
 
-    The 10 views always are among the 144 (the central square at the smallest scale); the
-    single centre crop is for square images (for others, rounding can move it by a pixel,
-    and this raises). So a 144-crop run also yields the 10- and 1-crop results.
-    """
-    big = crop_layout(height, width, 144, crop_size)
-    where = {(k.scale, k.position, k.box, k.mirrored): k.index for k in big if k.square == "centre"}
-    out = []
-    for k in crop_layout(height, width, n_crops, crop_size):
-        key = (k.scale, k.position, k.box, k.mirrored)
-        if key not in where:
-            raise ValueError(f"{height}×{width} 的图像上，{n_crops} 个裁剪方案的第 {k.index} 个视图"
-                             f"（{k.label()}）不在 144 个视图之中（取整差了一个像素）；请直接用 evaluate 计算")
-        out.append(where[key])
-    return out
 
+def _image_groups(dataset, group: int, limit: int | None) -> Iterator[tuple[Tensor, Tensor]]:
+    """Batches of at most ``group`` equally sized images with their labels, in dataset order."""
+    batch, ys = [], []
+    for count, item in enumerate(itertools.islice(_items(dataset), limit)):
+        try:
+            image, label = item
+        except (TypeError, ValueError):
+            raise ValueError(f"数据集的每一项应为 (图像, 标签) 二元组，第 {count} 项是 {type(item).__name__}") from None
+        image = as_image_tensor(image)
+        if image.dim() != 3:
+            raise ValueError(f"第 {count} 张图像应为 (通道, 高, 宽) 3 维张量，收到形状 {tuple(image.shape)}")
+        if batch and (image.shape != batch[0].shape or len(batch) == group):
+            yield torch.stack(batch), torch.tensor(ys)
+            batch, ys = [], []
+        batch.append(image)
+        ys.append(int(label))
+    if batch:
+        yield torch.stack(batch), torch.tensor(ys)
+
+
+def _items(dataset) -> Iterator:
+    """The ``(image, label)`` pairs of any of `evaluate`'s dataset forms."""
+    if isinstance(dataset, (tuple, list)) and len(dataset) == 2 and isinstance(dataset[0], Tensor) \
+            and dataset[0].dim() == 4:
+        images, labels = dataset[0], torch.as_tensor(dataset[1])
+        if labels.shape != images.shape[:1]:
+            raise ValueError(f"labels 应有 {images.shape[0]} 个元素，收到形状 {tuple(labels.shape)}")
+        return zip(images, labels.tolist())
+    if isinstance(dataset, Tensor):
+        raise TypeError(f"dataset 是一个形状为 {tuple(dataset.shape)} 的张量，没有标签：请传 (images, labels) 二元组")
+    if hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__"):
+        return (dataset[i] for i in range(len(dataset)))  # map-style datasets need not define __iter__
+    try:
+        return iter(dataset)
+    except TypeError:
+        raise TypeError(f"dataset 应为 (images, labels) 张量二元组，或 (图像, 标签) 对的序列或可迭代对象，"
+                        f"收到 {type(dataset).__name__}") from None
+
+
+def _as_models(models) -> list[nn.Module]:
+    if isinstance(models, nn.Module):
+        return [models]
+    if isinstance(models, str) or not isinstance(models, Sequence) or not models:
+        raise TypeError(f"models 应为一个 nn.Module 或非空的 nn.Module 列表，收到 {type(models).__name__} {models!r:.60}")
+    for i, m in enumerate(models):
+        if not isinstance(m, nn.Module):
+            raise TypeError(f"models 的第 {i} 项应为 nn.Module，收到 {type(m).__name__} {m!r:.60}")
+    return list(models)
+
+
+def _device(model: nn.Module) -> torch.device:
+    param = next(model.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
+
+
+# --------------------------------------------------------------------------- scoring kept probabilities
 
 @dataclass(frozen=True)
 class Score:
@@ -467,10 +574,27 @@ def combined_probs(probs: Tensor, *, models: Sequence[int] | None = None,
                          f"收到形状 {tuple(getattr(probs, 'shape', ()))}")
     if heads == "all" and probs.shape[1] != 3:
         raise ValueError(f"heads='all' 需要用 heads='all' 得到的概率（每个模型 3 个分类器），收到 {probs.shape[1]} 个")
-    m = list(range(probs.shape[0])) if models is None else list(models)
-    c = list(range(probs.shape[3])) if crops is None else list(crops)
+    m = _indices("models", models, probs.shape[0], "模型")
+    c = _indices("crops", crops, probs.shape[3], "裁剪")
     sel = probs[m][:, : (1 if heads == "main" else 3)][:, :, :, c]
-    return combine(sel.reshape(-1, *sel.shape[2:]), reduce)  # (classifiers, images, crops, classes)
+    return combine(sel.flatten(0, 1), reduce)  # (classifiers, images, crops, classes)
+
+
+def _indices(name: str, chosen, n: int, what: str) -> list[int]:
+    """``chosen`` (None: all ``n``) as a list of indices into ``range(n)``; an empty selection
+    would average over nothing (NaN probabilities), so it is an error."""
+    if chosen is None:
+        return list(range(n))
+    try:
+        chosen = [operator.index(i) for i in chosen]
+    except TypeError:
+        raise TypeError(f"{name} 应为整数下标的序列（例如 [0] 或 range(3)），收到 {chosen!r:.60}") from None
+    if not chosen:
+        raise ValueError(f"{name} 不能为空：至少选一个{what}（下标 0 到 {n - 1}），收到 []")
+    for i in chosen:
+        if not -n <= i < n:  # negative indices count from the end, as in Python
+            raise ValueError(f"{name} 中的下标 {i} 超出范围：probs 有 {n} 个{what}，下标应在 0 到 {n - 1} 之间")
+    return chosen
 
 
 def score(probs: Tensor, labels: Tensor, *, models: Sequence[int] | None = None,
@@ -530,154 +654,6 @@ def compare_crops(models, dataset, crop_size: int = paper.TESTING.crop_size, **k
     return rows
 
 
-def distinct_views(height: int, width: int, n_crops: int,
-                   crop_size: int = paper.TESTING.crop_size) -> tuple[list[int], list[int]]:
-    """``(keep, inverse)``: the views of the scheme that differ, and for every view which of them
-    it equals (``views[keep][inverse] == views``).
-
-    On a square image §7's left, centre and right squares are one and the same, so 144 views
-    are only 48 different ones; evaluating each once gives the same answer at a third of the
-    cost. Views count as equal when they are cut from the same place at the same scale.
-    """
-    first: dict[tuple, int] = {}
-    keep, inverse = [], []
-    for k in crop_layout(height, width, n_crops, crop_size):
-        key = (k.scale, k.position, k.box, k.mirrored)
-        if key not in first:
-            first[key] = len(keep)
-            keep.append(k.index)
-        inverse.append(first[key])
-    return keep, inverse
-
-
-def _stream(models: list[nn.Module], dataset, n_crops: int, crop_size: int, chunk_size: int,
-            heads: str, preprocess, limit, dedupe: bool = False) -> Iterator[tuple[Tensor, Tensor]]:
-    """Per-crop softmax of every classifier, ``(classifiers, images, n_crops, classes)``, yielded
-    for each batch of images whose crops are all done, with their labels."""
-    _check_n_crops(n_crops)
-    scales(crop_size) if n_crops > 1 else _check_crop_size(crop_size)
-    _check_choice("heads", heads, HEADS)
-    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
-        raise ValueError(f"chunk_size 应为正整数（每次前向计算的裁剪数），收到 {chunk_size!r}")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
-        raise ValueError(f"limit 应为正整数或 None，收到 {limit!r}")
-
-    group = max(1, chunk_size // n_crops)  # images whose views are cut together
-    pending: list[Tensor] = []  # (classifiers, crops, classes) not yet handed out
-    n_pending = 0
-    waiting: list[tuple[int, list[int], int]] = []  # per image in order: (label, inverse, views run)
-    seen = False
-
-    def run_chunk(crops: Tensor):
-        nonlocal n_pending
-        with torch.inference_mode():
-            if preprocess is not None:
-                crops = preprocess(crops)
-            pending.append(torch.stack([logits.float().softmax(1).cpu() for m in models
-                                        for logits in classifier_logits(m, crops.to(_device(m)), heads)]))
-        n_pending += pending[-1].shape[1]
-        done, used = 0, 0
-        while done < len(waiting) and used + waiting[done][2] <= n_pending:
-            used += waiting[done][2]
-            done += 1
-        if not done:
-            return None
-        allp = torch.cat(pending, 1)
-        pending[:] = [allp[:, used:]] if used < allp.shape[1] else []
-        n_pending -= used
-        per_image, at = [], 0
-        for _, inverse, n_run in waiting[:done]:
-            per_image.append(allp[:, at:at + n_run][:, inverse])  # duplicates share one result
-            at += n_run
-        labels = torch.tensor([label for label, _, _ in waiting[:done]])
-        del waiting[:done]
-        return torch.stack(per_image, 1), labels
-
-    buffer: list[Tensor] = []
-    n_buffer = 0
-    for images, ys in _image_groups(dataset, group, limit):
-        seen = True
-        crops = batch_views(images, n_crops, crop_size)
-        keep, inverse = (distinct_views(*images.shape[-2:], n_crops, crop_size) if dedupe
-                         else (list(range(n_crops)), list(range(n_crops))))
-        if len(keep) < n_crops:
-            crops = crops[:, keep]
-        waiting += [(int(y), inverse, len(keep)) for y in ys]
-        buffer.append(crops.reshape(-1, *crops.shape[2:]))
-        n_buffer += buffer[-1].shape[0]
-        if n_buffer < chunk_size:
-            continue
-        allc = torch.cat(buffer)
-        k = 0
-        while allc.shape[0] - k >= chunk_size:
-            out = run_chunk(allc[k:k + chunk_size])
-            if out is not None:
-                yield out
-            k += chunk_size
-        buffer = [allc[k:]] if k < allc.shape[0] else []
-        n_buffer = allc.shape[0] - k
-    if n_buffer:
-        out = run_chunk(torch.cat(buffer))
-        if out is not None:
-            yield out
-    if not seen:
-        raise ValueError("数据集是空的：没有可评估的图像")
-    assert n_pending == 0 and not waiting
-
-
-def _image_groups(dataset, group: int, limit: int | None) -> Iterator[tuple[Tensor, Tensor]]:
-    """Batches of at most ``group`` equally sized images with their labels, in dataset order."""
-    if isinstance(dataset, (tuple, list)) and len(dataset) == 2 and isinstance(dataset[0], Tensor) \
-            and dataset[0].dim() == 4:
-        images, labels = dataset
-        labels = torch.as_tensor(labels)
-        if labels.shape != images.shape[:1]:
-            raise ValueError(f"labels 应有 {images.shape[0]} 个元素，收到形状 {tuple(labels.shape)}")
-        n = images.shape[0] if limit is None else min(limit, images.shape[0])
-        for i in range(0, n, group):
-            j = min(i + group, n)
-            yield images[i:j], labels[i:j]
-        return
-    batch: list[Tensor] = []
-    ys: list[int] = []
-    for count, item in enumerate(_iterate(dataset)):
-        if limit is not None and count >= limit:
-            break
-        try:
-            image, label = item
-        except (TypeError, ValueError):
-            raise ValueError(f"数据集的每一项应为 (图像, 标签) 二元组，第 {count} 项是 {type(item).__name__}") from None
-        image = as_image_tensor(image)
-        if image.dim() != 3:
-            raise ValueError(f"第 {count} 张图像应为 (通道, 高, 宽) 3 维张量，收到形状 {tuple(image.shape)}")
-        if batch and (image.shape != batch[0].shape or len(batch) == group):
-            yield torch.stack(batch), torch.tensor(ys)
-            batch, ys = [], []
-        batch.append(image)
-        ys.append(int(label))
-    if batch:
-        yield torch.stack(batch), torch.tensor(ys)
-
-
-def _iterate(dataset) -> Iterable:
-    if hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__"):
-        return (dataset[i] for i in range(len(dataset)))
-    return dataset
-
-
-def _device(model: nn.Module) -> torch.device:
-    param = next(model.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
-
-
-def _as_models(models) -> list[nn.Module]:
-    if isinstance(models, nn.Module):
-        return [models]
-    if isinstance(models, Sequence) and models and all(isinstance(m, nn.Module) for m in models):
-        return list(models)
-    raise TypeError(f"models 应为一个 nn.Module 或非空的 nn.Module 列表，收到 {type(models).__name__}")
-
-
 # --------------------------------------------------------------------------- checks
 
 def _check_n_crops(n_crops) -> None:
@@ -685,18 +661,12 @@ def _check_n_crops(n_crops) -> None:
         raise ValueError(f"n_crops 应为 {'、'.join(map(str, N_CROPS))} 之一，收到 {n_crops!r}")
 
 
-def _check_crop_size(crop_size) -> None:
-    if not isinstance(crop_size, int) or isinstance(crop_size, bool) or crop_size < 1:
-        raise ValueError(f"crop_size 应为正整数（裁剪的边长，像素），收到 {crop_size!r}")
+def _check_positive(name: str, value, meaning: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} 应为正整数（{meaning}），收到 {value!r}")
 
 
 def _check_choice(name: str, value, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ValueError(f"{name} 应为 {' 或 '.join(map(repr, choices))}，收到 {value!r}")
 
-
-def _check_image_size(height: int, width: int, n_crops: int, crop_size: int) -> None:
-    need = min_image_side(n_crops, crop_size)
-    if min(height, width) < need:
-        raise ValueError(f"图像 {height}×{width} 太小：{n_crops} 个裁剪（边长 {crop_size}）的方案要求短边至少 "
-                         f"{need} 像素，否则相邻的角上裁剪在原图上相距不到 1 个像素")
