@@ -113,7 +113,7 @@ def _add_train_parsers(sub) -> None:
                    help="数据增强强度：paper（§6 原样：8%%–100%% 面积）、light（默认：不裁剪，整图随机插值缩放、较弱的光度畸变与水平翻转）、none")
     g.add_argument("--ema-decay", type=float, default=d.ema_decay, help=f"Polyak（指数滑动）平均每步的衰减（默认 {d.ema_decay}）")
     g.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], default=d.precision,
-                   help="数值精度：auto（默认：GPU 上 fp16 混合精度，支持 bf16 的 CPU 上 bf16，否则 fp32）")
+                   help="数值精度：auto（默认：GPU 上 fp16 混合精度；支持 bf16 的 CPU 上先各试几步 fp32 与 bf16，用实测更快的一种；否则 fp32）")
     g.add_argument("--seed", type=int, default=d.seed, help=f"随机种子（默认 {d.seed}）")
     g = p.add_argument_group("运行")
     g.add_argument("--name", default="subset", help="运行名：输出目录为 runs/<名字>（默认 subset）")

@@ -458,7 +458,11 @@ def _view_probs(models: list[nn.Module], dataset, n_crops: int, crop_size: int, 
     if limit is not None:
         _check_positive("limit", limit, "只评估前 limit 张图像；None 表示全部")
     top_label = -1
-    for images, labels in _image_groups(dataset, max(1, chunk_size // n_crops), limit):
+    # On square images only 48 of the 144 views differ (the three squares coincide), so a group
+    # sized for the views actually run keeps the forward passes full; non-square images then hold
+    # up to 3 × chunk_size views, still run chunk_size at a time.
+    per_image = n_crops // 3 if dedupe and n_crops == 144 else n_crops
+    for images, labels in _image_groups(dataset, max(1, chunk_size // per_image), limit):
         keep, inverse = distinct_views(*images.shape[-2:], n_crops, crop_size)
         if not dedupe or len(keep) == n_crops:
             keep = inverse = slice(None)  # run every view (a slice, not a copy)
