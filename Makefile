@@ -60,7 +60,7 @@ experiments-smoke: $(STAMP)
 browser: $(STAMP)
 	$(BIN)/pytest -m browser
 
-test: unit notebooks notebooks-second-config experiments-smoke build-book handout browser
+test: unit notebooks notebooks-second-config build-book handout browser
 
 # Open the notebooks in JupyterLab (installed on first use: the book and the tests do not need it).
 lab: $(STAMP)
