@@ -82,3 +82,55 @@ def test_no_notebooks_is_an_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(FileNotFoundError, match="没有笔记本"):
         notebook_tools.runtimes_table()
+
+
+# ---- the teacher guide quotes what the notebooks record ----------------------------------------
+
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+GUIDE = ROOT / "book" / "appendix_teaching.md"
+_QUOTE = re.compile(r"(不到|约)\s*([\d.]+)\s*(秒|分钟)")
+
+
+def quoted_runtimes(text: str) -> list[tuple[str, str, float]]:
+    """(notebook id, "不到" or "约", seconds) for every table row that names notebooks and a time."""
+    found = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        if len(cells) < 2 or not (m := _QUOTE.search(cells[-1])):
+            continue
+        ids = re.findall(r"notebooks/(\d\db?)_", line) or re.findall(r"(?<![\d.])(\d\db?)(?=、|\s*$)", cells[0])
+        seconds = float(m.group(2)) * (60 if m.group(3) == "分钟" else 1)
+        found += [(i, m.group(1), seconds) for i in ids]
+    return found
+
+
+def check_quotes(quotes, recorded: dict[str, float]) -> list[str]:
+    problems = []
+    for nb, kind, seconds in quotes:
+        actual = recorded.get(nb)
+        if actual is None:
+            problems.append(f"{nb}：笔记本没有记录运行时间")
+        elif kind == "不到" and not actual < seconds:
+            problems.append(f"{nb}：写着不到 {seconds:g} 秒，记录为 {actual:.0f} 秒")
+        elif kind == "约" and not 0.75 * actual <= seconds <= 1.25 * actual:
+            problems.append(f"{nb}：写着约 {seconds:g} 秒，记录为 {actual:.0f} 秒（差距超过 25 %）")
+    return problems
+
+
+def test_the_teacher_guide_quotes_the_recorded_runtimes():
+    recorded = {p.name.split("_")[0]: notebook_tools.recorded_runtime(p)
+                for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
+    quotes = quoted_runtimes(GUIDE.read_text(encoding="utf-8"))
+    assert {nb for nb, _, _ in quotes} == set(recorded)  # every notebook is quoted
+    assert check_quotes(quotes, recorded) == []
+
+
+def test_the_runtime_check_can_fail():
+    text = "| 06 | 训练 | 约 4 分钟 |\n| [07](../notebooks/07_multicrop.ipynb) | x | 约 100 秒 |\n| 01、02 | y | 每个不到 10 秒 |"
+    quotes = quoted_runtimes(text)
+    assert quotes == [("06", "约", 240.0), ("07", "约", 100.0), ("01", "不到", 10.0), ("02", "不到", 10.0)]
+    assert check_quotes(quotes, {"06": 230, "07": 614, "01": 3, "02": 12}) == [
+        "07：写着约 100 秒，记录为 614 秒（差距超过 25 %）", "02：写着不到 10 秒，记录为 12 秒"]
