@@ -35,9 +35,17 @@ EXTERNAL_FACTS = {
 }
 
 
+# The paper's numbers are in googlenet/paper.py (its tables and constants); the English text, where a
+# maintainer's checkout has it beside the repository, adds the rest. A reader's clone has only the
+# first, so the few numbers of the paper's prose that the book quotes are listed here too.
+PAPER_PROSE = {"0.6"}  # §5: average pooling instead of FC improved top-1 accuracy by about 0.6 %
+
+
 def _paper_numbers() -> set[str]:
-    text = PAPER.read_text(encoding="utf-8") if PAPER.is_file() else ""
-    return set(re.findall(r"\d+(?:\.\d+)?", text))
+    text = (ROOT / "googlenet" / "paper.py").read_text(encoding="utf-8")
+    if PAPER.is_file():
+        text += PAPER.read_text(encoding="utf-8")
+    return set(re.findall(r"\d+(?:\.\d+)?", text)) | PAPER_PROSE
 
 
 def typed_measurements(text: str, paper_numbers: set[str]) -> list[str]:
