@@ -20,7 +20,6 @@ import argparse
 import dataclasses
 import hashlib
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +29,7 @@ if __package__ in (None, ""):  # run as a script: make `experiments` importable
 import torch
 from torch.utils.data import DataLoader, DistributedSampler
 
-from experiments.common import RESULTS_DIR, RUNS_DIR, SeededAugment, provenance, verdict, write_json
+from experiments.common import RUNS_DIR, SeededAugment, provenance, verdict, write_json, output_dir
 from googlenet import stats
 from googlenet.book.runs import BOOK_CONFIG
 from googlenet.train import TrainConfig, TrainingDivergedError, build_datasets, build_model, evaluate, train
@@ -243,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="结果目录（默认 experiments/results）")
     args = parser.parse_args(argv)
     seeds = list(range(args.seeds or (2 if args.smoke else 5)))
-    out = args.out or (Path(tempfile.mkdtemp(prefix="experiments-smoke-")) if args.smoke else RESULTS_DIR)
+    out = output_dir(args.out, args.smoke)
     run(seeds, SMOKE if args.smoke else FULL, out, out / "runs" if args.smoke else RUNS_DIR)
 
 

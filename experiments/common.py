@@ -127,3 +127,11 @@ class SeededAugment(Dataset):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             return self.dataset[index]
+
+
+def output_dir(out, smoke: bool) -> Path:
+    """Where a script writes: ``out`` if given, a fresh temporary directory for ``--smoke`` (never
+    the committed results), else `RESULTS_DIR`."""
+    if out is not None:
+        return Path(out)
+    return Path(tempfile.mkdtemp(prefix="experiments-smoke-")) if smoke else RESULTS_DIR

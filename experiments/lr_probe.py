@@ -16,7 +16,6 @@ import argparse
 import dataclasses
 import math
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +23,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from experiments.aux_ablation import FULL, PAPER_RECIPE, SMOKE, config_for
-from experiments.common import RESULTS_DIR, RUNS_DIR, SeededAugment, provenance, write_json
+from experiments.common import RUNS_DIR, SeededAugment, provenance, write_json, output_dir
 from googlenet.train import TrainingDivergedError, build_datasets, train
 
 # (variant, peak lr, warm-up fraction)
@@ -85,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--smoke", action="store_true", help="极小的配置，写到临时目录")
     parser.add_argument("--out", type=Path, default=None, help="结果目录（默认 experiments/results）")
     args = parser.parse_args(argv)
-    out = args.out or (Path(tempfile.mkdtemp(prefix="experiments-smoke-")) if args.smoke else RESULTS_DIR)
+    out = output_dir(args.out, args.smoke)
     run(SMOKE if args.smoke else FULL, out, out / "runs" if args.smoke else RUNS_DIR,
         SMOKE_GRID if args.smoke else GRID)
 

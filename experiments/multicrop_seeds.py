@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +29,7 @@ import torch
 from torchvision.transforms import v2
 
 from experiments.aux_ablation import FULL, SMOKE, VARIANT_NAMES_ZH, config_for, final_test_set, run_name, train_arm
-from experiments.common import RESULTS_DIR, RUNS_DIR, provenance, verdict, write_json
+from experiments.common import RUNS_DIR, provenance, verdict, write_json, output_dir
 from googlenet import multicrop as mc
 from googlenet import stats
 from googlenet.checkpoint import CheckpointError, load_checkpoint
@@ -166,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="结果目录（默认 experiments/results）")
     args = parser.parse_args(argv)
     seeds = list(range(args.seeds or (2 if args.smoke else 5)))
-    out = args.out or (Path(tempfile.mkdtemp(prefix="experiments-smoke-")) if args.smoke else RESULTS_DIR)
+    out = output_dir(args.out, args.smoke)
     run(seeds, SMOKE if args.smoke else FULL, out, out / "runs" if args.smoke else RUNS_DIR,
         variants=tuple(args.variants), per_class=1 if args.smoke else PER_CLASS)
 

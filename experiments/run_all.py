@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from experiments import aux_ablation, lr_probe, multicrop_seeds
-from experiments.common import RESULTS_DIR, RUNS_DIR, provenance, write_json
+from experiments.common import RESULTS_DIR, RUNS_DIR, provenance, write_json, output_dir
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -35,7 +34,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.smoke and args.out is not None and args.out.resolve() == RESULTS_DIR.resolve():
         parser.error("--smoke 的结果不能写进 experiments/results（那里是已提交的完整结果）")
     seeds = list(range(args.seeds or (2 if args.smoke else 5)))
-    out = args.out or (Path(tempfile.mkdtemp(prefix="experiments-smoke-")) if args.smoke else RESULTS_DIR)
+    out = output_dir(args.out, args.smoke)
     runs_dir = out / "runs" if args.smoke else RUNS_DIR
     scale = aux_ablation.SMOKE if args.smoke else aux_ablation.FULL
 

@@ -395,8 +395,8 @@ def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.c
         n_crops: 1, 10 or 144 (see the module docstring).
         crop_size: side of every view, the models' input size.
         chunk_size: views per forward pass. Images are cut a group at a time, as many as fit in
-            ``chunk_size`` views (at least one), so at most about ``chunk_size + n_crops`` views
-            are held however large the dataset.
+            ``chunk_size`` distinct views (at least one; a square image has 48 of its 144), so at
+            most about ``3 × chunk_size + n_crops`` views are held however large the dataset.
         heads: ``"main"`` or ``"all"`` (main and both auxiliary heads of each model).
         reduce: ``"mean"`` (§7) or ``"max"`` over crops; classifiers are always averaged.
         preprocess: applied to every chunk of views before the models (e.g. normalisation).
