@@ -1,4 +1,4 @@
-"""Figure helpers of googlenet.plots: they draw what they are given, in Chinese, without
+"""Figure helpers of googlenet.book.plots: they draw what they are given, in Chinese, without
 missing glyphs. Each figure is rendered to PNG so that every glyph is actually looked up."""
 
 import io

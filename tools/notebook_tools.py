@@ -1,7 +1,7 @@
 """Authoring helpers for the book (not needed to read or run it).
 
     python -m tools.notebook_tools new notebooks/NN_name.ipynb "标题"
-        creates a notebook that starts with the Colab install cell of `googlenet.colab`;
+        creates a notebook that starts with the Colab install cell of `googlenet.book.colab`;
     python -m tools.notebook_tools search-dict
         rewrites book/search_dict.txt from the glossary, so that Sphinx's Chinese search
         (jieba) keeps the book's terms (辅助分类器, 局部响应归一化 ...) as whole words;

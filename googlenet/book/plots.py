@@ -81,7 +81,7 @@ def plot_budget(googlenet: dict, alexnet: dict, budget: float):
     """Weights and multiply-adds per stage (GoogLeNet) and per layer (AlexNet), side by side.
 
     ``googlenet`` / ``alexnet``: label → object with ``params`` and ``multiply_adds`` (e.g.
-    `googlenet.budget.stage_costs` and `googlenet.budget.layer_table`); ``budget``: §1's
+    `googlenet.book.budget.stage_costs` and `googlenet.book.budget.layer_table`); ``budget``: §1's
     1.5e9 multiply-adds, drawn as a line on the totals.
     """
     fig, axes = _figure(1, 3, figsize=(13, 4.6), gridspec_kw={"width_ratios": [3, 3, 1.6]})
@@ -162,7 +162,7 @@ def show_maps(maps, *, ncols: int, titles=None, suptitle: str = "", cmap: str = 
 def plot_widening(costs):
     """Relative multiply-adds of two chained convolutions as their width grows.
 
-    ``costs``: `googlenet.sparse.ChainCost` items, the first one the baseline width.
+    ``costs``: `googlenet.book.sparse.ChainCost` items, the first one the baseline width.
     """
     base = costs[0]
     k = np.array([c.width / base.width for c in costs])
@@ -230,7 +230,7 @@ def plot_sparse_timings(timings, paper_reduction: float = 100):
 
 def plot_stacking(naive, reduced):
     """Output channels and multiply-adds of stacked modules: naive (Figure 2a) against the
-    module with reductions (Figure 2b). Items: `googlenet.reduction.StackStep`."""
+    module with reductions (Figure 2b). Items: `googlenet.book.reduction.StackStep`."""
     fig, (ax1, ax2) = _figure(1, 2, figsize=(11.5, 4.2))
     for steps, colour, marker, label in ((naive, RED, "o", "朴素模块（图 2a）"),
                                          (reduced, BLUE, "s", "带降维的模块（图 2b）")):
@@ -255,7 +255,7 @@ def plot_stacking(naive, reduced):
 def plot_reduction_savings(savings):
     """Weights and multiply-adds of every Inception row with and without its 1×1 reductions.
 
-    ``savings``: `googlenet.reduction.ReductionSaving` items."""
+    ``savings``: `googlenet.book.reduction.ReductionSaving` items."""
     names = [s.name.replace("inception", "") for s in savings]
     x = np.arange(len(savings))
     fig, (ax1, ax2) = _figure(1, 2, figsize=(12.5, 4.4))
@@ -297,7 +297,7 @@ def plot_reduce_sweep(widths, reduced, unreduced, chosen: int, *, title: str, wh
 
 def plot_variance_kept(pca, marks=(16,), random_kept: dict | None = None):
     """Cumulative fraction of variance kept by the first k principal directions of a
-    feature map's channels (``pca``: `googlenet.projection.ChannelPCA`)."""
+    feature map's channels (``pca``: `googlenet.book.projection.ChannelPCA`)."""
     v = pca.variances.numpy()
     cumulative = np.cumsum(v) / v.sum()
     k = np.arange(1, len(v) + 1)
@@ -499,7 +499,7 @@ def plot_crop_grid(views, layout, *, title: str = "", size: float = 0.62):
 def plot_crop_boxes(image, layout, views, indices, *, title: str = ""):
     """The original image with the regions of the chosen views outlined, and those views.
 
-    The static twin of `googlenet.widgets.crop_viewer`."""
+    The static twin of `googlenet.book.widgets.crop_viewer`."""
     from matplotlib.patches import Rectangle
 
     colors = [RED, BLUE, GREEN, ORANGE, "#9467bd", "#8c564b", "#e377c2", GREY]

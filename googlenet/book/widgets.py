@@ -141,7 +141,7 @@ def _png_html(image, box=None, *, display: int = 200) -> str:
 def crop_viewer(image, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size) -> w.VBox:
     """A slider over the views of ``image`` (C×H×W in [0, 1], or PIL): each view, where it comes from
     in the original (red box), and its description. The static twin is
-    `googlenet.plots.plot_crop_boxes`."""
+    `googlenet.book.plots.plot_crop_boxes`."""
     from .. import multicrop
 
     image = multicrop.as_image_tensor(image)  # a PIL image is welcome too
