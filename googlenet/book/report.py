@@ -2,7 +2,7 @@
 
 Each claim is computed here, from the package (costs, depth, crop counts: recomputed on the
 spot) or from the results that notebooks 03, 06, 07 and 08 saved with
-`googlenet.results.save_result` (measurements too slow to repeat here). Nothing is retyped:
+`googlenet.book.results.save_result` (measurements too slow to repeat here). Nothing is retyped:
 the paper's side comes from `googlenet.paper`, ours from code. A claim whose notebook has not
 been run on this machine is reported as "未运行" with the notebook to run, not guessed.
 """
@@ -19,6 +19,9 @@ from ..model import GoogLeNet, Inception, NaiveInception
 from .results import RUN_DIR, load_result
 
 CONFIRMED, DIFFERS, PARTLY, NOT_RUN = "证实", "不符", "部分证实", "未运行"
+# a measured difference that no test decides (one run, no seeds, or p ≥ 0.05): no verdict either way
+UNDECIDED = "无法判定"
+ALPHA = 0.05
 # two accuracies of one short run closer than this (half a point: 15 of 3,000 test images) count as equal
 NOISE = 0.005
 
@@ -196,19 +199,26 @@ def _multicrop_trend(results_dir) -> list[Claim]:
     # the two directions of Table 3: more crops (one model), and more crops and models together
     steps = [error[k] for k in ((1, 144), (most, 144)) if k in error and k != (1, 1)]
     better = sum(e < base for e in steps)
-    verdict = CONFIRMED if steps and better == len(steps) else PARTLY if better else DIFFERS
+    direction = CONFIRMED if steps and better == len(steps) else PARTLY if better else DIFFERS
+    # the direction counts only where notebook 07's paired test (1 vs 144 crops, McNemar) decides it
+    p = saved.get("p_1_vs_144")
+    verdict = direction if p is not None and p < ALPHA else UNDECIDED
     ours = "top-1：" + " → ".join(f"{e:.1%}" for e in [base, *steps]) + f"（{saved.get('images', '?')} 张测试图）"
-    return [Claim("§7", claim, "10.07% → 7.89% → 6.67%（top-5）", ours, verdict,
-                  saved.get("note", "Fashion-MNIST 子集上 top-5 几乎为 0，所以比较 top-1"), "07", varies=True)]
+    why = saved.get("note", "Fashion-MNIST 子集上 top-5 几乎为 0，所以比较 top-1")
+    if verdict == UNDECIDED:
+        why = (f"1 与 144 个裁剪之差{'没有检验' if p is None else f'不显著（McNemar p = {p:.2f}）'}，"
+               f"不下结论；{why}")
+    return [Claim("§7", claim, "10.07% → 7.89% → 6.67%（top-5）", ours, verdict, why, "07", varies=True)]
 
 
 def _comparison(section: str, claim: str, paper_says: str, better: tuple[str, float],
                 worse: tuple[str, float], why: str) -> Claim:
-    """Notebook 06's paired accuracies: 证实 if ``better`` wins by more than NOISE, 部分证实 on a tie."""
+    """Notebook 06's paired accuracies: one pair of runs, one seed, so no verdict (无法判定) however
+    large the difference; the difference is reported (within NOISE it is called a tie)."""
     gain = better[1] - worse[1]
-    verdict = CONFIRMED if gain > NOISE else DIFFERS if gain < -NOISE else PARTLY
-    return Claim(section, claim, paper_says, f"{better[0]} {better[1]:.1%} vs {worse[0]} {worse[1]:.1%}", verdict,
-                 f"差 {_points(gain)}；{why}", "06", varies=True)
+    tie = "，在 0.5 个百分点之内，算持平" if abs(gain) <= NOISE else ""
+    return Claim(section, claim, paper_says, f"{better[0]} {better[1]:.1%} vs {worse[0]} {worse[1]:.1%}", UNDECIDED,
+                 f"差 {_points(gain)}{tie}；只有一次运行（一个种子），不下结论；{why}", "06", varies=True)
 
 
 def _training(results_dir) -> list[Claim]:
@@ -249,7 +259,7 @@ def _detection(results_dir) -> list[Claim]:
     ratio = saved.get("proposal_ratio_after_doubling")
     if ratio is not None:
         cov = {k: v["coverage"] for k, v in saved["proposals"].items() if k in ("ss16", "ss32")}
-        claims.append(Claim("§8", "超像素尺寸加倍，选择性搜索的候选区域减半，覆盖率几乎不变", "减半；92% → 93%（加入 multibox 后）",
+        claims.append(Claim("§8", "超像素尺寸加倍，选择性搜索的候选区域减半，覆盖率几乎不变", "减半；92% → 93%（加入多框候选区域后）",
                             f"候选数 ×{ratio:.2f}，覆盖率 {cov.get('ss16', 0):.1%} → {cov.get('ss32', 0):.1%}",
                             CONFIRMED if ratio <= 0.6 and cov.get("ss32", 0) >= cov.get("ss16", 1) - 0.02 else DIFFERS,
                             "在本书的画布上测得", "08", varies=True))
@@ -258,7 +268,8 @@ def _detection(results_dir) -> list[Claim]:
     if single is not None and ensemble is not None:
         claims.append(Claim("§8", "区域分类用多个网络的集成，mAP 提高", "40% → 43.9%（6 个网络）",
                             f"{single:.1%} → {ensemble:.1%}（{saved.get('ensemble_size', '?')} 个网络）",
-                            CONFIRMED if ensemble > single else DIFFERS, "同一批候选区域，只换区域分类器", "08", varies=True))
+                            UNDECIDED, f"同一批候选区域，只换区域分类器：差 {_points(ensemble - single)}；"
+                            "只有一次运行（两个模型各训练一次），没有检验，不下结论", "08", varies=True))
     return claims
 
 
@@ -271,7 +282,7 @@ class Report:
         return Report(tuple(c for c in self.claims if c.varies == varies))
 
     def counts(self) -> dict[str, int]:
-        verdicts = (CONFIRMED, PARTLY, DIFFERS, NOT_RUN)
+        verdicts = (CONFIRMED, PARTLY, DIFFERS, UNDECIDED, NOT_RUN)
         return {v: sum(c.verdict == v for c in self.claims) for v in verdicts}
 
     def to_text(self) -> str:
@@ -282,7 +293,8 @@ class Report:
         return self.to_text()
 
     def _repr_html_(self) -> str:  # what the rendered book shows
-        colour = {CONFIRMED: "#d9ead3", PARTLY: "#fff2cc", DIFFERS: "#f4cccc", NOT_RUN: "#eeeeee"}
+        colour = {CONFIRMED: "#d9ead3", PARTLY: "#fff2cc", DIFFERS: "#f4cccc", UNDECIDED: "#eeeeee",
+                  NOT_RUN: "#eeeeee"}
         nowrap = "style='white-space:nowrap'"  # short columns: a verdict must not wrap one character per line
         rows = "".join(
             f"<tr><td {nowrap}>{c.section}</td><td>{html.escape(c.claim)}</td><td>{html.escape(c.paper)}</td>"
