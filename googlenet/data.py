@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Callable
 from pathlib import Path
 
@@ -185,7 +186,10 @@ def normalization(channels: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
 
 def first_per_class(targets, per_class: int) -> list[int]:
     """Indices of the first ``per_class`` items of every class present (sorted): a small balanced subset."""
-    targets = torch.as_tensor(targets)
+    try:
+        targets = torch.as_tensor(targets)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise TypeError(f"targets 应为整数标签的序列或张量，收到 {type(targets).__name__}") from e
     if targets.dim() != 1 or len(targets) == 0:
         raise ValueError(f"targets 应为非空的一维标签序列，收到形状 {tuple(targets.shape)}")
     classes, counts = targets.unique(return_counts=True)
@@ -201,11 +205,21 @@ class Relabelled(Dataset):
     valid ImageNet indices too, and the error would be about 100 % with no warning)."""
 
     def __init__(self, dataset, indices, label_map):
-        self.dataset, self.indices, self.label_map = dataset, list(indices), list(label_map)
+        self.dataset, self.label_map = dataset, list(label_map)
+        try:
+            self.indices = [operator.index(i) for i in indices]
+        except TypeError as e:
+            raise TypeError(f"indices 应为整数序列，收到 {type(indices).__name__}（{e}）") from e
+        bad = [i for i in self.indices if not 0 <= i < len(dataset)]
+        if not self.indices or bad:
+            raise ValueError(f"indices 应为 0 到 {len(dataset) - 1} 之间的整数且不能为空，收到 "
+                             f"{bad[:3] if bad else '空序列'}")
 
     def __len__(self) -> int:
         return len(self.indices)
 
     def __getitem__(self, i: int):
         image, label = self.dataset[self.indices[i]]
+        if not 0 <= int(label) < len(self.label_map):
+            raise ValueError(f"label_map 只有 {len(self.label_map)} 项，数据集的标签 {int(label)} 超出范围")
         return image, self.label_map[int(label)]

@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 
 from googlenet import data
+from googlenet.data import Relabelled, first_per_class
 from googlenet.extras import downloads
 from tools import make_subset
 
@@ -266,3 +267,23 @@ def test_normalization_choices():
     assert data.normalization(3) == (data.IMAGENET_MEAN, data.IMAGENET_STD)
     with pytest.raises(ValueError, match="channels 应为 1"):
         data.normalization(2)
+
+
+def test_first_per_class_rejects_what_is_not_a_label_sequence():
+    with pytest.raises(TypeError, match="targets 应为整数标签的序列或张量，收到 str"):
+        first_per_class("abc", 1)
+    with pytest.raises(ValueError, match="非空的一维"):
+        first_per_class([], 1)
+
+
+def test_relabelled_checks_indices_and_the_label_map():
+    base = [(torch.zeros(1), 0), (torch.zeros(1), 1), (torch.zeros(1), 2)]
+    assert Relabelled(base, [0, 2], [7, 8, 9])[1][1] == 9
+    with pytest.raises(ValueError, match="indices 应为 0 到 2 之间的整数且不能为空，收到 \\[5\\]"):
+        Relabelled(base, [0, 5], [7, 8, 9])
+    with pytest.raises(ValueError, match="空序列"):
+        Relabelled(base, [], [7, 8, 9])
+    with pytest.raises(TypeError, match="indices 应为整数序列"):
+        Relabelled(base, [0.5], [7, 8, 9])
+    with pytest.raises(ValueError, match="label_map 只有 2 项，数据集的标签 2 超出范围"):
+        Relabelled(base, [2], [7, 8])[0]
