@@ -28,7 +28,8 @@ if __package__ in (None, ""):
 import torch
 from torchvision.transforms import v2
 
-from experiments.aux_ablation import FULL, SMOKE, VARIANT_NAMES_ZH, config_for, final_test_set, run_name, train_arm
+from experiments.aux_ablation import (FULL, SMOKE, VARIANT_NAMES_ZH, config_for, final_test_set, paper_recipe,
+                                      run_name, train_arm, use_paper_recipe)
 from experiments.common import RUNS_DIR, provenance, verdict, write_json, output_dir
 from googlenet import multicrop as mc
 from googlenet import stats
@@ -166,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     seeds = list(range(args.seeds or (2 if args.smoke else 5)))
     out = output_dir(args.out, args.smoke)
+    use_paper_recipe(paper_recipe(out))
     run(seeds, SMOKE if args.smoke else FULL, out, out / "runs" if args.smoke else RUNS_DIR,
         variants=tuple(args.variants), per_class=1 if args.smoke else PER_CLASS)
 

@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> dict:
         t = time.perf_counter()
         lr_probe.run(scale, out, runs_dir, lr_probe.SMOKE_GRID if args.smoke else lr_probe.GRID, log=log)
         timings["lr_probe"] = time.perf_counter() - t
+    aux_ablation.use_paper_recipe(aux_ablation.paper_recipe(out))  # the probe's best (or the committed one)
     t = time.perf_counter()
     aux_ablation.run(seeds, scale, out, runs_dir, log=log)
     timings["aux_ablation"] = time.perf_counter() - t
