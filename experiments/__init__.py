@@ -1,1 +1,1 @@
-"""Experiments whose runs exceed the notebooks' budget; they write JSON results to experiments/results/."""
+"""Experiments whose runs exceed the notebooks' budget; they write JSON results to googlenet/book/experiment_results/."""

@@ -21,7 +21,7 @@ import torch
 from torch.utils.data import Dataset
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS_DIR = REPO / "experiments" / "results"
+RESULTS_DIR = REPO / "googlenet" / "book" / "experiment_results"  # package data: notebooks (and Colab) read it
 RUNS_DIR = REPO / "runs" / "experiments"  # checkpoints: git-ignored (runs/ in .gitignore)
 ALPHA = 0.05
 VERDICTS = ("证实", "差异不显著", "不符")

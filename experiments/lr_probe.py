@@ -82,7 +82,7 @@ def run(scale: dict, out: Path, runs_dir: Path, grid=GRID, *, log=print) -> dict
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="为无批量归一化的论文网络探测学习率与预热")
     parser.add_argument("--smoke", action="store_true", help="极小的配置，写到临时目录")
-    parser.add_argument("--out", type=Path, default=None, help="结果目录（默认 experiments/results）")
+    parser.add_argument("--out", type=Path, default=None, help="结果目录（默认 googlenet/book/experiment_results）")
     args = parser.parse_args(argv)
     out = output_dir(args.out, args.smoke)
     run(SMOKE if args.smoke else FULL, out, out / "runs" if args.smoke else RUNS_DIR,

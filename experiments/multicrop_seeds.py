@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--variants", nargs="+", default=["torchvision"], choices=["torchvision", "paper"],
                         help="评估哪些网络（带辅助分类器训练的；默认 torchvision）")
     parser.add_argument("--smoke", action="store_true", help="极小的配置，写到临时目录")
-    parser.add_argument("--out", type=Path, default=None, help="结果目录（默认 experiments/results）")
+    parser.add_argument("--out", type=Path, default=None, help="结果目录（默认 googlenet/book/experiment_results）")
     args = parser.parse_args(argv)
     seeds = list(range(args.seeds or (2 if args.smoke else 5)))
     out = output_dir(args.out, args.smoke)

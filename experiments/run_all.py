@@ -1,11 +1,11 @@
 """Every experiment, in order: the learning-rate probe, the aux-head ablation, multi-crop over seeds.
 
-    .venv/bin/python experiments/run_all.py            # the full set into experiments/results/
+    .venv/bin/python experiments/run_all.py            # the full set into googlenet/book/experiment_results/
     .venv/bin/python experiments/run_all.py --smoke    # a tiny configuration, into a temporary directory
 
 ``--smoke`` (what CI and tests/test_experiments.py run) trains 2 images per class for one epoch
 with 2 seeds (the fewest a paired test needs) and evaluates 10 test images: well under a minute.
-It never writes to experiments/results/.
+It never writes to googlenet/book/experiment_results/.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="重新运行 experiments/ 的全部实验（参考机器上不超过 60 分钟）")
     parser.add_argument("--smoke", action="store_true", help="极小的配置（几十秒），写到临时目录，不覆盖已提交的结果")
     parser.add_argument("--seeds", type=int, default=None, help="种子数（默认 5；--smoke 时 2）")
-    parser.add_argument("--out", type=Path, default=None, help="结果目录（默认 experiments/results；--smoke 时一个临时目录）")
+    parser.add_argument("--out", type=Path, default=None, help="结果目录（默认 googlenet/book/experiment_results；--smoke 时一个临时目录）")
     parser.add_argument("--skip-probe", action="store_true", help="不重跑学习率探测（约 5 分钟）")
     parser.add_argument("--multicrop-variants", nargs="+", default=["torchvision"], choices=["torchvision", "paper"],
                         help="多裁剪评估哪些网络（默认只有 torchvision 的，以守住 60 分钟）")
     args = parser.parse_args(argv)
     if args.smoke and args.out is not None and args.out.resolve() == RESULTS_DIR.resolve():
-        parser.error("--smoke 的结果不能写进 experiments/results（那里是已提交的完整结果）")
+        parser.error("--smoke 的结果不能写进 googlenet/book/experiment_results（那里是已提交的完整结果）")
     seeds = list(range(args.seeds or (2 if args.smoke else 5)))
     out = output_dir(args.out, args.smoke)
     runs_dir = out / "runs" if args.smoke else RUNS_DIR

@@ -367,6 +367,35 @@ def plot_training_curves(history, *, fig=None, title: str = ""):
     return fig
 
 
+def plot_ablation(ablation: dict, key: str = "test_acc_avg", metric: str = "test_acc_avg_full"):
+    """The aux-head ablation (`googlenet.book.experiments`): per network, every seed's test curve
+    with and without the heads (left), and the final accuracies paired by seed (right)."""
+    variants = list(ablation["summary"])
+    fig, axes = _figure(len(variants), 2, figsize=(11, 3.3 * len(variants)), squeeze=False)
+    arms = ((True, "有辅助分类器", BLUE), (False, "无辅助分类器", RED))
+    for (ax_curve, ax_final), variant in zip(axes, variants):
+        runs = [r for r in ablation["runs"] if r["variant"] == variant]
+        for aux, label, color in arms:
+            for i, r in enumerate(x for x in runs if x["aux"] == aux):
+                epochs, values = _history_series(r["history"], key)
+                ax_curve.plot(epochs, values, "o-", color=color, alpha=0.6, lw=1, ms=3,
+                              label=label if i == 0 else None)
+        name = ablation["summary"][variant]["network"]
+        ax_curve.set(title=name, xlabel="轮（epoch）", ylabel="测试准确率（Polyak 平均）")
+        ax_curve.xaxis.get_major_locator().set_params(integer=True)
+        by = {(r["seed"], r["aux"]): r[metric] for r in runs}
+        for seed in ablation["seeds"]:
+            ax_final.plot([0, 1], [by[seed, True], by[seed, False]], "-", color=GREY, lw=1)
+        for x, (aux, label, color) in enumerate(arms):
+            ax_final.plot([x] * len(ablation["seeds"]), [by[s, aux] for s in ablation["seeds"]], "o", color=color)
+        ax_final.set(xticks=[0, 1], xticklabels=[a[1] for a in arms], xlim=(-0.5, 1.5),
+                     title="最终测试准确率（每条灰线是一个种子）", ylabel="测试准确率（全部测试图像）")
+        for ax in (ax_curve, ax_final):
+            ax.grid(alpha=0.3)
+        ax_curve.legend(fontsize=8)
+    return _finish(fig)
+
+
 def plot_lr_schedules(panels):
     """Learning-rate schedules side by side. ``panels``: list of (title, {label: (epochs, lrs)})."""
     fig, axes = _figure(1, len(panels), figsize=(5.5 * len(panels), 3.4), squeeze=False)
