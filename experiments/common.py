@@ -20,11 +20,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from googlenet.book.experiments import ALPHA, verdict  # noqa: F401 (the verdict rule lives with the notebooks that re-check it)
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO / "googlenet" / "book" / "experiment_results"  # package data: notebooks (and Colab) read it
 RUNS_DIR = REPO / "runs" / "experiments"  # checkpoints: git-ignored (runs/ in .gitignore)
-ALPHA = 0.05
-VERDICTS = ("证实", "差异不显著", "不符")
 
 
 # --------------------------------------------------------------------------- provenance
@@ -78,23 +78,6 @@ def write_json(path: Path, payload: dict) -> Path:
         f.write("\n")
     os.replace(f.name, path)
     return path
-
-
-# --------------------------------------------------------------------------- verdicts
-
-def verdict(p: float, effect: float, claim: str) -> str:
-    """The finding, in Chinese, as the test decides it.
-
-    ``effect`` is signed so that a positive value is the paper's direction (e.g. accuracy with −
-    without aux heads; error with 1 crop − with 144). "证实" only if p < 0.05 *and* the effect is
-    in the paper's direction; "不符" if significant the other way; otherwise "差异不显著"."""
-    if not (isinstance(p, (int, float)) and 0 <= p <= 1):
-        raise ValueError(f"p 应为 0 到 1 之间的数，收到 {p!r}")
-    if p < ALPHA and effect > 0:
-        return f"证实：{claim}（p = {p:.3g} < {ALPHA}，方向与论文一致）"
-    if p < ALPHA and effect < 0:
-        return f"不符：与“{claim}”相反（p = {p:.3g} < {ALPHA}，方向与论文相反）"
-    return f"差异不显著：不能确认“{claim}”（p = {p:.3g}，差别在随机波动之内）"
 
 
 # --------------------------------------------------------------------------- pairing

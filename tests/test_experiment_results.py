@@ -8,7 +8,7 @@ import json
 import pytest
 
 from experiments import aux_ablation
-from experiments.common import verdict
+
 from googlenet import stats
 from googlenet.book import experiments as E
 
@@ -53,7 +53,7 @@ def test_ablation_verdicts_follow_the_paired_test_of_the_runs(results, variant):
         b = [by[s, False] for s in ablation["seeds"]]
         test = stats.paired_t_test(a, b)
         assert test.p == pytest.approx(entry[metric]["t_test"]["p"])
-        assert E.verdict_word(entry[metric]["verdict"]) == E.verdict_word(verdict(test.p, test.mean_diff, "x"))
+        assert E.verdict_word(entry[metric]["verdict"]) == E.verdict_word(E.verdict(test.p, test.mean_diff, "x"))
         assert entry[metric]["sign_flip_p"] == pytest.approx(stats.sign_flip_p([x - y for x, y in zip(a, b)]))
     assert len(ablation["seeds"]) >= 5
 
@@ -67,7 +67,7 @@ def test_multicrop_verdicts_follow_the_paired_test_across_models(results):
         test = stats.paired_t_test(before, after)
         assert test.p == pytest.approx(v["crops"][f"1_vs_{key}"]["t_test"]["p"])
         assert E.verdict_word(v["crops"][f"1_vs_{key}"]["verdict"]) == E.verdict_word(
-            verdict(test.p, test.mean_diff, "x"))
+            E.verdict(test.p, test.mean_diff, "x"))
 
 
 def test_tables_show_every_network_and_scheme(results):

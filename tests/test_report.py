@@ -2,7 +2,11 @@
 
 import pytest
 
-from googlenet.book.report import CONFIRMED, DIFFERS, NOT_RUN, PARTLY, UNDECIDED, reproduction_report
+import json
+
+from googlenet.book import experiments
+from googlenet.book.report import (CONFIRMED, DIFFERS, NOT_RUN, NOT_SIGNIFICANT, PARTLY, UNDECIDED,
+                                   reproduction_report)
 from googlenet.book.results import save_result
 
 
@@ -22,7 +26,7 @@ def test_recomputed_claims(empty_report):
     twelve = _claim(empty_report, "少 12 倍")
     assert twelve.verdict == DIFFERS and twelve.ours == "8.7×"
     assert _claim(empty_report, "22 层").ours == "22 / 27"
-    assert _claim(empty_report, "144 个裁剪").verdict == CONFIRMED
+    assert _claim(empty_report, "4×3×6×2 = 144 个裁剪").verdict == CONFIRMED
     table3 = _claim(empty_report, "相对基线")
     assert table3.verdict == DIFFERS and "-3.40" in table3.ours and "-3.45" in table3.ours
     assert _claim(empty_report, "参数量与运算量").verdict == PARTLY
@@ -45,10 +49,8 @@ def test_saved_results_drive_the_verdicts(tmp_path):
     report = reproduction_report(tmp_path)
     assert _claim(report, "稀疏矩阵").verdict == CONFIRMED  # sparse slower at 1 %: the paper holds
     # one pair of runs decides nothing, whatever the direction; so does a trend without its test
-    assert _claim(report, "辅助分类器帮助训练").verdict == UNDECIDED
-    assert "-2.0 个百分点" in _claim(report, "辅助分类器帮助训练").why
     assert _claim(report, "Polyak 平均的权重").verdict == UNDECIDED
-    assert _claim(report, "裁剪越多").verdict == UNDECIDED
+    assert _claim(report, "本机的一次运行").verdict == UNDECIDED
     assert _claim(report, "R-CNN").verdict == NOT_RUN  # detection.json not saved
 
 
@@ -70,7 +72,7 @@ def test_table3_trend_verdict_follows_the_paired_test(tmp_path, errors, p, verdi
     rows = [{"models": m, "crops": c, "top1_error": e, "top5_error": 0.0}
             for (m, c), e in zip([(1, 1), (1, 144), (2, 144)], errors)]
     save_result("multicrop", {"images": 500, "rows": rows, "note": "说明", "p_1_vs_144": p}, tmp_path)
-    found = _claim(reproduction_report(tmp_path), "裁剪越多")
+    found = _claim(reproduction_report(tmp_path), "本机的一次运行")
     assert found.verdict == verdict and found.why.endswith("说明")
     assert found.ours.startswith("top-1：20.0% → ")
 
@@ -89,3 +91,28 @@ def test_one_run_of_the_detection_ensemble_gives_no_verdict(tmp_path):
         "map": {"ss32": {"background_single": 0.64, "background_ensemble": 0.69}}}, tmp_path)
     found = _claim(reproduction_report(tmp_path), "集成，mAP 提高")
     assert found.verdict == UNDECIDED and "+5.0 个百分点" in found.why and "不下结论" in found.why
+
+
+def test_aux_and_multicrop_verdicts_come_from_the_committed_tests(empty_report):
+    ablation = experiments.load("aux_ablation")
+    for variant, name in experiments.NETWORKS.items():
+        claim = _claim(empty_report, f"辅助分类器帮助训练：{name}")
+        word = experiments.verdict_word(ablation["summary"][variant]["test_acc_avg_full"]["verdict"])
+        assert claim.verdict == {"证实": CONFIRMED, "不符": DIFFERS, "差异不显著": NOT_SIGNIFICANT}[word]
+        assert not claim.varies and "5 个种子" in claim.ours
+    assert _claim(empty_report, "1 → 144 个裁剪").verdict in (CONFIRMED, DIFFERS, NOT_SIGNIFICANT)
+
+
+@pytest.mark.parametrize("p, diff, expected", [(0.01, 0.03, CONFIRMED), (0.01, -0.03, DIFFERS),
+                                               (0.3, 0.03, NOT_SIGNIFICANT)])
+def test_an_ablation_verdict_follows_its_p_value(tmp_path, p, diff, expected):
+    for name in ("aux_ablation", "multicrop"):
+        (tmp_path / f"{name}.json").write_text(
+            (experiments.RESULTS_DIR / f"{name}.json").read_text(encoding="utf-8"), encoding="utf-8")
+    payload = json.loads((tmp_path / "aux_ablation.json").read_text(encoding="utf-8"))
+    s = payload["summary"]["paper"]["test_acc_avg_full"]
+    s["t_test"].update(p=p, mean_diff=diff)
+    s["verdict"] = experiments.verdict(p, diff, "x")
+    (tmp_path / "aux_ablation.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    report = reproduction_report(tmp_path / "none", experiments_dir=tmp_path)
+    assert _claim(report, f"辅助分类器帮助训练：{experiments.NETWORKS['paper']}").verdict == expected

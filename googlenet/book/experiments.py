@@ -18,6 +18,7 @@ from ..tables import format_table
 RESULTS_DIR = Path(__file__).with_name("experiment_results")
 EXPERIMENTS = ("lr_probe", "aux_ablation", "multicrop", "run_all")
 VERDICT_WORDS = ("证实", "差异不显著", "不符")
+ALPHA = 0.05
 NETWORKS = {"paper": "论文的网络（无批量归一化）", "torchvision": "torchvision 的网络（批量归一化）"}
 SCHEMES = {"whole": "整图缩放", "1": "1 个裁剪", "10": "10 个裁剪", "144": "144 个裁剪"}
 REGENERATE = "make experiments（参考的 2 核 CPU 上约 50 分钟）"
@@ -39,6 +40,31 @@ def load(name: str, directory: str | Path = RESULTS_DIR) -> dict:
         raise ValueError(f"{path} 不是实验 {name} 的结果（experiment 字段为 "
                          f"{payload.get('experiment') if isinstance(payload, dict) else type(payload).__name__!r}）")
     return payload
+
+
+def verdict(p: float, effect: float, claim: str) -> str:
+    """The finding, in Chinese, as the test decides it (the scripts write it, notebooks re-check it).
+
+    ``effect`` is signed so that a positive value is the paper's direction (e.g. accuracy with −
+    without aux heads; error with 1 crop − with 144). "证实" only if p < 0.05 *and* the effect is
+    in the paper's direction; "不符" if significant the other way; otherwise "差异不显著"."""
+    if isinstance(p, bool) or not (isinstance(p, (int, float)) and 0 <= p <= 1):
+        raise ValueError(f"p 应为 0 到 1 之间的数，收到 {p!r}")
+    if p < ALPHA and effect > 0:
+        return f"证实：{claim}（p = {p:.3g} < {ALPHA}，方向与论文一致）"
+    if p < ALPHA and effect < 0:
+        return f"不符：与“{claim}”相反（p = {p:.3g} < {ALPHA}，方向与论文相反）"
+    return f"差异不显著：不能确认“{claim}”（p = {p:.3g}，差别在随机波动之内）"
+
+
+def glue(name: str, text: str) -> None:
+    """Hand ``text`` to the book's pages (myst-nb's ``{glue:text}``) without showing it here.
+    Without myst-nb (Colab installs only this package) there is no book to paste into: no-op."""
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return
+    myst_glue(name, text, display=False)
 
 
 def verdict_word(text: str) -> str:

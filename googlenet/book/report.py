@@ -16,11 +16,15 @@ import torch
 from .. import paper
 from ..cost import network_depth, table1_report, total_cost
 from ..model import GoogLeNet, Inception, NaiveInception
+from . import experiments
 from .results import RUN_DIR, load_result
 
 CONFIRMED, DIFFERS, PARTLY, NOT_RUN = "证实", "不符", "部分证实", "未运行"
 # a measured difference that no test decides (one run, no seeds, or p ≥ 0.05): no verdict either way
 UNDECIDED = "无法判定"
+# a paired test over several seeds or models that finds no difference at p < 0.05
+NOT_SIGNIFICANT = "差异不显著"
+_FROM_TEST = {"证实": CONFIRMED, "不符": DIFFERS, "差异不显著": NOT_SIGNIFICANT}
 ALPHA = 0.05
 # two accuracies of one short run closer than this (half a point: 15 of 3,000 test images) count as equal
 NOISE = 0.005
@@ -32,7 +36,7 @@ class Claim:
     claim: str  # the paper's statement, in Chinese
     paper: str  # the paper's figure as printed
     ours: str  # what the book measured
-    verdict: str  # 证实 / 部分证实 / 不符 / 未运行
+    verdict: str  # 证实 / 部分证实 / 不符 / 差异不显著 / 无法判定 / 未运行
     why: str  # one line: why the verdict, or which notebook to run
     notebook: str  # where the book checks it
     varies: bool = False  # measured on this machine (timings, training): differs between runs
@@ -189,7 +193,7 @@ def _table3_arithmetic() -> Claim:
 
 def _multicrop_trend(results_dir) -> list[Claim]:
     saved = load_result("multicrop", results_dir)
-    claim = "裁剪越多、模型越多，错误率越低（表 3）"
+    claim = "裁剪越多、模型越多，错误率越低（表 3，本机的一次运行）"
     if saved is None:
         return [Claim("§7", claim, "10.07% → 6.67%", "—", NOT_RUN, "先运行笔记本 07（它保存我们的表 3）", "07", varies=True)]
     rows = saved["rows"]  # [{"models": m, "crops": c, "top5_error": e, "top1_error": e1}, ...]
@@ -234,12 +238,43 @@ def _training(results_dir) -> list[Claim]:
                                   ("原始", saved["raw_accuracy"]),
                                   f"相差不到 {NOISE * 100:g} 个百分点算作持平：学习率在训练末尾降到 0 时，"
                                   "平均权重与原始权重几乎相同，见笔记本 06"))
-    if "no_aux_accuracy" in saved:
-        claims.append(_comparison("§5", "辅助分类器帮助训练", "作用“相对较小”", ("有", saved["test_accuracy"]),
-                                  ("无", saved["no_aux_accuracy"]),
-                                  "两次训练只差有没有辅助分类器（同样的数据、种子与步数），"
-                                  "一次短训练的结果，换一台机器可能略有不同"))
     return claims
+
+
+def _aux_ablation(directory) -> list[Claim]:
+    """§5's claim per network, decided by the committed multi-seed ablation's paired test."""
+    ablation = experiments.load("aux_ablation", directory)
+    claims = []
+    for variant, entry in ablation["summary"].items():
+        s = entry["test_acc_avg_full"]
+        word = experiments.verdict_word(s["verdict"])
+        claims.append(Claim(
+            "§5", f"辅助分类器帮助训练：{experiments.NETWORKS[variant]}", "作用“相对较小”（约 0.5%）",
+            f"有 {experiments._mean_sd(s['aux'])} vs 无 {experiments._mean_sd(s['noaux'])}"
+            f"（{len(ablation['seeds'])} 个种子）", _FROM_TEST[word],
+            f"按种子配对的 t 检验 p = {s['t_test']['p']:.2g}（符号翻转检验 p = {s['sign_flip_p']:.2g}）；"
+            "随包提交的多种子实验（experiments/aux_ablation.py）", "06"))
+    return claims
+
+
+def _multicrop_seeds(directory) -> list[Claim]:
+    """Table 3's trend and the ensemble, decided across the committed experiment's models."""
+    v = experiments.load("multicrop", directory)["variants"]["torchvision"]
+    n, err = len(v["per_model"]), v["crops"]["errors_mean_sd"]
+    crops, ens = v["crops"]["1_vs_144"], v["ensembles"]["crops_1"]
+    t3 = {(r.models, r.crops): r.top5_error for r in paper.TABLE3}
+    return [
+        Claim("§7", f"裁剪越多错误率越低（{n} 个模型，1 → 144 个裁剪）", f"{t3[1, 1]}% → {t3[1, 144]}%（top-5，单模型）",
+              f"top-1：{_pct(err['1'][0])} → {_pct(err['144'][0])}（{v['images']} 张测试图）",
+              _FROM_TEST[experiments.verdict_word(crops["verdict"])],
+              f"跨模型的配对 t 检验 p = {crops['t_test']['p']:.2g}；随包提交的多种子实验（experiments/multicrop_seeds.py）",
+              "07"),
+        Claim("§7", f"多个模型的集成降低错误率（{len(v['ensembles']['pairs'])} 对模型，1 个裁剪）",
+              f"{t3[1, 1]}% → {t3[7, 1]}%（7 个模型，1 个裁剪）",
+              f"top-1：{_pct(ens['mean_sd_before'][0])} → {_pct(ens['mean_sd_after'][0])}",
+              _FROM_TEST[experiments.verdict_word(ens["verdict"])],
+              f"跨模型对的配对 t 检验 p = {ens['t_test']['p']:.2g}；随包提交的多种子实验", "07"),
+    ]
 
 
 def _detection(results_dir) -> list[Claim]:
@@ -282,7 +317,7 @@ class Report:
         return Report(tuple(c for c in self.claims if c.varies == varies))
 
     def counts(self) -> dict[str, int]:
-        verdicts = (CONFIRMED, PARTLY, DIFFERS, UNDECIDED, NOT_RUN)
+        verdicts = (CONFIRMED, PARTLY, DIFFERS, NOT_SIGNIFICANT, UNDECIDED, NOT_RUN)
         return {v: sum(c.verdict == v for c in self.claims) for v in verdicts}
 
     def to_text(self) -> str:
@@ -293,7 +328,7 @@ class Report:
         return self.to_text()
 
     def _repr_html_(self) -> str:  # what the rendered book shows
-        colour = {CONFIRMED: "#d9ead3", PARTLY: "#fff2cc", DIFFERS: "#f4cccc", UNDECIDED: "#eeeeee",
+        colour = {CONFIRMED: "#d9ead3", PARTLY: "#fff2cc", DIFFERS: "#f4cccc", NOT_SIGNIFICANT: "#eeeeee", UNDECIDED: "#eeeeee",
                   NOT_RUN: "#eeeeee"}
         nowrap = "style='white-space:nowrap'"  # short columns: a verdict must not wrap one character per line
         rows = "".join(
@@ -304,11 +339,13 @@ class Report:
         return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def reproduction_report(results_dir=RUN_DIR) -> Report:
-    """All claims, in the order of the paper; saved results are read from ``results_dir``."""
+def reproduction_report(results_dir=RUN_DIR, experiments_dir=experiments.RESULTS_DIR) -> Report:
+    """All claims, in the order of the paper; saved results are read from ``results_dir``, the
+    committed multi-seed experiments from ``experiments_dir``."""
     model = GoogLeNet(variant="paper")
     report = table1_report(GoogLeNet(variant="paper", aux_logits=False))
     return Report((_budget(), _twelve_times(), _one_by_one_is_fully_connected(), _quadratic_widening(),
                    _sparse(results_dir), _reduction_saves(), *_table1(report), _depth(model),
-                   _aux_shapes(model), *_training(results_dir), _crops(), _relative_reduction(),
-                   _table3_arithmetic(), *_multicrop_trend(results_dir), *_detection(results_dir)))
+                   _aux_shapes(model), *_aux_ablation(experiments_dir), *_training(results_dir), _crops(),
+                   _relative_reduction(), _table3_arithmetic(), *_multicrop_seeds(experiments_dir),
+                   *_multicrop_trend(results_dir), *_detection(results_dir)))
