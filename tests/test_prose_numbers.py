@@ -27,6 +27,7 @@ _GLUE = re.compile(r"\{glue(?::\w+)?\}`[^`]*`")
 _CODE = re.compile(r"```+(?:python|bash|text|console|\{literalinclude\}|\{code-block\})[^\n]*\n.*?```|`[^`\n]*`", re.S)
 _ARITHMETIC = re.compile(r"(?:[\d)}⁰¹²³⁴⁵⁶⁷⁸⁹]\s*[×/+−\-=≈]|[√(])\s*$")  # a number inside a calculation shown in full
 _THRESHOLD = re.compile(r"(超过|至少|高出|不低于|低于|下限|门槛)\s*$")  # a bound a notebook asserts, not a result
+_SIGNIFICANCE = re.compile(r"p\s*[<≥]\s*0\.05(?!\d)")  # the significance level of every test, not a result
 # Facts from elsewhere, quoted with their source in the page (appendix A): not the book's measurements.
 EXTERNAL_FACTS = {
     "88.9",  # BVLC Caffe GoogLeNet, single-crop top-5 accuracy (its model zoo page)
@@ -50,7 +51,7 @@ def _paper_numbers() -> set[str]:
 
 def typed_measurements(text: str, paper_numbers: set[str]) -> list[str]:
     """The measured-looking quantities typed in ``text`` (markdown), glue roles and code removed."""
-    text = _CODE.sub(" ", _GLUE.sub(" ", text))
+    text = _SIGNIFICANCE.sub(" ", _CODE.sub(" ", _GLUE.sub(" ", text)))
     found = []
     for line in text.splitlines():
         for pattern in _MEASURED:
