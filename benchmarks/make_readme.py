@@ -54,10 +54,10 @@ def render(text: str) -> str:
         if not path.is_file():
             continue
         block = make(json.loads(path.read_text(encoding="utf-8")))
-        pattern = re.compile(rf"(<!-- {name}:begin -->\n).*?(\n<!-- {name}:end -->)", re.S)
+        pattern = re.compile(rf"(<!-- {name}:begin -->\n).*?(<!-- {name}:end -->)", re.S)
         if not pattern.search(text):
             raise SystemExit(f"错误：README.md 里没有 <!-- {name}:begin --> … <!-- {name}:end --> 标记")
-        text = pattern.sub(lambda m: m.group(1) + block + m.group(2), text)
+        text = pattern.sub(lambda m: m.group(1) + block + "\n" + m.group(2), text)
     return text
 
 
