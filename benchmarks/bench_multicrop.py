@@ -23,6 +23,11 @@ Peak memory: each contender also runs in a fresh subprocess (on 4 × ``--images`
 reports its resident set size before the run and its peak (``VmHWM`` in /proc/self/status);
 144 crops runs once more on 4× as many images, to show that chunking keeps memory flat as the
 dataset grows.
+
+``--compile`` instead compares eager and ``torch.compile``d inference on 144-crop evaluation:
+the compile time (first call), crops/s of each (interleaved), how many images a full evaluation
+needs before compiling pays for itself, and whether both give the same per-image predictions.
+It writes benchmarks/results/bench_multicrop_compile.json (README's table is generated from it).
 """
 
 from __future__ import annotations
@@ -90,6 +95,46 @@ def probe(args) -> None:
                       "peak_mib": _status_mib("VmHWM")}))
 
 
+def compare_compile(args) -> None:
+    """Eager vs torch.compile on 144-crop evaluation: compile time, speed, break-even, agreement."""
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    from experiments.common import provenance, write_json
+
+    start_all = time.perf_counter()
+    eager = make_model(args.variant)
+    compiled = torch.compile(make_model(args.variant))
+    data = make_images(args.images)
+    start = time.perf_counter()
+    run("144 crops", compiled, (data[0][:1], data[1][:1]), args.crop, args.batch)
+    compile_s = time.perf_counter() - start
+    run("144 crops", eager, (data[0][:1], data[1][:1]), args.crop, args.batch)
+    rates = {"eager": [], "compiled": []}
+    for _ in range(args.repeats):
+        for name, model in (("eager", eager), ("compiled", compiled)):
+            crops, seconds = run("144 crops", model, data, args.crop, args.batch)
+            rates[name].append(crops / seconds)
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    per_image = {k: 144 / v for k, v in med.items()}  # seconds per image at 144 crops
+    saving = per_image["eager"] - per_image["compiled"]
+    break_even = compile_s / saving if saving > 0 else None
+    preds = {}
+    for name, model in (("eager", eager), ("compiled", compiled)):
+        res = mc.evaluate(model, data, 144, args.crop, chunk_size=args.batch, dedupe=False, return_probs=True)
+        preds[name] = res.probs.argmax(1)
+    same = bool(torch.equal(preds["eager"], preds["compiled"]))
+    print(f"torch.compile：编译（第一次调用）{compile_s:.1f} 秒；每秒视图数 eager {med['eager']:.1f}，"
+          f"compiled {med['compiled']:.1f}（{med['compiled'] / med['eager']:.2f} 倍）；"
+          + (f"评估超过约 {break_even:.0f} 张图像（144 个裁剪）时编译才划算" if break_even else "编译后并不更快")
+          + f"；逐图像预测{'完全相同' if same else '不同'}")
+    payload = {"benchmark": "bench_multicrop_compile", "provenance": provenance(), "variant": args.variant,
+               "crop": args.crop, "batch": args.batch, "images_per_round": args.images, "repeats": args.repeats,
+               "compile_s": compile_s, "views_per_s": med, "speedup": med["compiled"] / med["eager"],
+               "break_even_images": break_even, "same_predictions": same, "images_compared": len(preds["eager"]),
+               "wall_time_s": time.perf_counter() - start_all}
+    print("已写出", write_json(__import__("pathlib").Path(__file__).resolve().parent / "results"
+                               / "bench_multicrop_compile.json", payload))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="144 个裁剪的评估吞吐量 vs 单裁剪评估，以及峰值内存")
     parser.add_argument("--crop", type=int, default=64, help="裁剪边长（像素），默认 64（本书训练用的尺寸）")
@@ -98,12 +143,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=9, help="交替计时的轮数")
     parser.add_argument("--variant", choices=["paper", "torchvision"], default="paper", help="模型变体")
     parser.add_argument("--probe", choices=["plain", "1 crop", "144 crops"], help=argparse.SUPPRESS)
+    parser.add_argument("--compile", action="store_true", help="改为比较 eager 与 torch.compile 的推理（编译时间、速度、预测是否相同）")
     args = parser.parse_args()
     if args.batch < 1 or args.batch % 144:
         parser.error(f"--batch 应为 144 的正整数倍（收到 {args.batch}）：evaluate 按图像分组切视图，"
                      f"否则 144 个裁剪的前向计算批量会比直接送入的小")
     if args.probe:
         probe(args)
+        return
+    if args.compile:
+        compare_compile(args)
         return
 
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, variant {args.variant}, "

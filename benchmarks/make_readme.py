@@ -45,7 +45,21 @@ def bench_model(r: dict) -> str:
     return "\n".join(lines)
 
 
-BLOCKS = {"bench_model": bench_model}
+def bench_multicrop_compile(r: dict) -> str:
+    v = r["views_per_s"]
+    even = ("编译后并不更快，不值得" if r["break_even_images"] is None
+            else f"一次评估超过约 {r['break_even_images']:,.0f} 张图像（每张 144 个裁剪）时，编译的时间才省得回来")
+    return "\n".join([
+        f"测量：{_provenance(r['provenance'], r['wall_time_s'])}；{r['variant']} 变体，视图 {r['crop']}×{r['crop']}，"
+        f"每批 {r['batch']} 个视图，{r['repeats']} 轮交替计时取中位数。", "",
+        "| 推理 | 每秒视图数 | 编译时间 |", "|---|---|---|",
+        f"| eager | {v['eager']:.1f} | — |",
+        f"| `torch.compile` | {v['compiled']:.1f} | {r['compile_s']:.1f} 秒 |", "",
+        f"compiled / eager = {r['speedup']:.2f}；{even}。"
+        f"在 {r['images_compared']} 张图像上两者的逐图像预测{'完全相同' if r['same_predictions'] else '不同'}。"])
+
+
+BLOCKS = {"bench_model": bench_model, "bench_multicrop_compile": bench_multicrop_compile}
 
 
 def render(text: str) -> str:

@@ -214,6 +214,7 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, ove
         from tqdm.auto import tqdm
 
         end = cfg.epochs if stop_after is None else min(cfg.epochs, stop_after)
+        saved = len(history)  # epochs whose checkpoint is on disk
         for epoch in range(len(history), end):
             sampler.set_epoch(epoch)
             torch.manual_seed(_epoch_seed(cfg.seed, epoch, ctx.rank))
@@ -222,7 +223,7 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, ove
             start = time.perf_counter()
             bar = tqdm(loader, desc=f"第 {epoch + 1}/{cfg.epochs} 轮", unit="批", leave=True,
                        disable=not (progress and ctx.is_main), dynamic_ncols=True)
-            try:
+            try:  # Ctrl-C anywhere in the epoch (steps, evaluation, saving) names what is on disk
                 for step, (x, y) in enumerate(bar):
                     x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
                     with autocast(device, precision):
@@ -243,20 +244,21 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, ove
                                         + [(logits.argmax(1) == y).sum().double(), sums.new_tensor(len(y))])
                     if step % 10 == 0:
                         bar.set_postfix(loss=f"{parts['logits'].item():.3f}", lr=f"{lr:.3g}")
+                bar.close()
+                distributed.all_reduce_sum(ctx, sums)
+                entry = _history_entry(cfg, epoch + 1, sums.cpu(), lr, time.perf_counter() - start, history,
+                                       precision, device, ctx.world_size)
+                if ctx.is_main and ((epoch + 1) % eval_every == 0 or epoch + 1 == cfg.epochs):
+                    entry.update(_test_entry(model, ema.module, test_set, precision, cfg.aux, workers))
+                history.append(entry)
+                if ctx.is_main:
+                    _save(ckpt_path, cfg, model, ema, optimizer, scheduler, scaler, history, classes)
+                    saved = len(history)
+                    if progress:
+                        tqdm.write(_summary_line(entry, cfg.epochs))
             except KeyboardInterrupt:
                 bar.close()
-                raise TrainingInterrupted(_interrupted_message(epoch, ckpt_path, len(history))) from None
-            bar.close()
-            distributed.all_reduce_sum(ctx, sums)
-            entry = _history_entry(cfg, epoch + 1, sums.cpu(), lr, time.perf_counter() - start, history,
-                                   precision, device, ctx.world_size)
-            if ctx.is_main and ((epoch + 1) % eval_every == 0 or epoch + 1 == cfg.epochs):
-                entry.update(_test_entry(model, ema.module, test_set, precision, cfg.aux, workers))
-            history.append(entry)
-            if ctx.is_main:
-                _save(ckpt_path, cfg, model, ema, optimizer, scheduler, scaler, history, classes)
-                if progress:
-                    tqdm.write(_summary_line(entry, cfg.epochs))
+                raise TrainingInterrupted(_interrupted_message(epoch, ckpt_path, saved)) from None
             distributed.barrier(ctx)
         return TrainResult(cfg, model.eval(), ema.module.eval(), history, out_dir, classes)
     finally:

@@ -41,3 +41,10 @@ def test_bench_model_results_compare_like_with_like():
 def test_make_readme_rejects_a_readme_without_markers(tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match="标记"):
         make_readme.render("没有标记的说明")
+
+
+def test_compiled_inference_was_measured_with_its_compile_time_and_same_predictions():
+    path = ROOT / "benchmarks" / "results" / "bench_multicrop_compile.json"
+    results = json.loads(path.read_text(encoding="utf-8"))
+    assert results["compile_s"] > 0 and set(results["views_per_s"]) == {"eager", "compiled"}
+    assert results["same_predictions"] is True and results["images_compared"] >= 4

@@ -280,3 +280,15 @@ def test_training_and_evaluation_arguments_are_checked(tmp_path):
     with pytest.raises(ValueError, match="dataset 是空的"):
         from googlenet import GoogLeNet
         train.evaluate(GoogLeNet(num_classes=10, in_channels=1), [])
+
+
+def test_keyboard_interrupt_during_evaluation_also_names_the_checkpoint(tmp_path, monkeypatch):
+    """Ctrl-C after the steps (evaluating or saving) used to escape as a bare KeyboardInterrupt."""
+    run(tmp_path, stop_after=1)
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "_test_entry", interrupt)
+    with pytest.raises(train.TrainingInterrupted, match="第 2 轮中途被中断.*第 1 轮结束时写出"):
+        run(tmp_path, resume=True)
