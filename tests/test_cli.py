@@ -172,8 +172,11 @@ def test_ctrl_c_names_the_checkpoint_and_the_command_that_resumes(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     args = ["train", *TINY_ARGS, "--epochs", "200", "--out-dir", str(out)]
+    # As from a terminal: a shell's background job (nohup … &, how CI may run) inherits SIGINT
+    # ignored, and Python then never raises KeyboardInterrupt; restore the default in the child.
     proc = subprocess.Popen([sys.executable, "-m", "googlenet", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (out / "history.json").exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
