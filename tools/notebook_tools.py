@@ -68,8 +68,9 @@ def build_handout(out: str | Path = HANDOUT_DIR, chromium: str | None = None) ->
 
     Uses `_config.yml` with three changes for print: Sphinx's plain "basic" theme (the
     book theme's single-page output carries no stylesheets), no launch buttons, and links
-    to notebooks (which a handout leaves out) not reported as missing; the full HTML
-    build (`make book`, warnings as errors) still checks every one of those links.
+    to notebooks (which a handout leaves out) not reported as missing, nor numbers glued from
+    them (chapters 6, 7, 9: the handout leaves those blanks); the full HTML build (`make book`,
+    warnings as errors) still checks every one of those links and glue references.
     """
     import shutil
     import subprocess
@@ -83,7 +84,7 @@ def build_handout(out: str | Path = HANDOUT_DIR, chromium: str | None = None) ->
     config["html"] = {}
     sphinx = config["sphinx"]["config"]
     sphinx.update(html_theme="basic", html_theme_options={}, html_css_files=["custom.css", "print.css"],
-                  suppress_warnings=["myst.xref_missing"])
+                  suppress_warnings=["myst.xref_missing", "mystnb.glue_ref"])
     sphinx["html_static_path"] = [str(Path(p).resolve()) for p in sphinx["html_static_path"]] + [str(out / "static")]
     (out / "static").mkdir(exist_ok=True)
     (out / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
