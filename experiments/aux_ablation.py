@@ -91,6 +91,13 @@ def config_for(variant: str, aux: bool, seed: int, scale: dict | None = None) ->
     return dataclasses.replace(BOOK_CONFIG, variant=variant, aux=aux, seed=seed, **sizes, **RECIPES[variant])
 
 
+def _relative(path: Path) -> str:
+    """``path`` relative to the repository when inside it: results must not name this machine's folders."""
+    from experiments.common import REPO
+    path = Path(path).resolve()
+    return path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else path.name
+
+
 def run_name(variant: str, aux: bool, seed: int) -> str:
     return f"{variant}_{'aux' if aux else 'noaux'}_seed{seed}"
 
@@ -121,7 +128,7 @@ def train_arm(config: TrainConfig, out_dir: Path, final_test) -> dict:
     wrapped = Digest(train_set, config.seed)
     start = time.perf_counter()
     record = {"name": out_dir.name, "variant": config.variant, "aux": config.aux, "seed": config.seed,
-              "config": config.to_dict(), "checkpoint": str(out_dir / "checkpoint.pt")}
+              "config": config.to_dict(), "checkpoint": _relative(out_dir / "checkpoint.pt")}
     try:
         result = train(config, out_dir, progress=False, overwrite=True, datasets=(wrapped, test_set))
     except TrainingDivergedError as err:  # recorded, never hidden: counted at chance level

@@ -96,3 +96,9 @@ def test_verdict_word_rejects_text_that_is_not_a_verdict():
     assert E.verdict_word("证实：……") == "证实"
     with pytest.raises(ValueError, match="结论应以"):
         E.verdict_word("大概有用")
+
+
+def test_results_name_no_folder_of_the_machine_that_wrote_them():
+    for path in list(E.RESULTS_DIR.glob("*.json")):
+        text = path.read_text(encoding="utf-8")
+        assert "/tmp/" not in text and "/home/" not in text and "/work/" not in text, path.name
