@@ -5,14 +5,10 @@ paper's network (no batch norm) and for torchvision's (batch norm), N seeds per 
 normalisation (2015) later made that problem far smaller. So the question has two halves:
 do the heads help the paper's BN-free network, and do they still help with batch norm?
 
-Pairing: with the same seed both arms of a variant see the same images in the same order with
-the same augmentation (`experiments.common.SeededAugment`, checked per run from digests). The
-initial weights are *not* paired: building the heads draws from the global generator before
-`GoogLeNet._init_weights` runs, so every shared tensor starts differently (`check_init` records
-it: identical False in the committed results). The paired test stays valid (each pair shares its
-data); the initialisation's spread is part of what it sees. Pairing the initialisation too
-(heads built on a forked generator, fc initialised before them) changes every model's
-initialisation, so it waits for the next full re-run of the book.
+Pairing: with the same seed both arms of a variant start from identical weights in every layer
+they share (`GoogLeNet` builds and initialises the heads last) and see the same images in the
+same order with the same augmentation (`experiments.common.SeededAugment`). Both are checked
+and recorded, not assumed: `check_init` per seed, data digests per run.
 
     .venv/bin/python experiments/aux_ablation.py            # 4 arms × 5 seeds, about 35 minutes
     .venv/bin/python experiments/aux_ablation.py --smoke    # seconds, into a temporary directory
@@ -151,7 +147,7 @@ def train_arm(config: TrainConfig, out_dir: Path, final_test) -> dict:
 
 def check_init(variant: str, seed: int) -> dict:
     """Do the two arms of a seed start from identical weights in the tensors they share (as `train`
-    seeds)? Recorded, not assumed: today they do not (see the module docstring)."""
+    seeds)? Recorded, not assumed (see the module docstring)."""
     cfg = config_for(variant, True, seed)
     models = []
     for aux in (True, False):
@@ -231,11 +227,14 @@ def run(seeds: list[int], scale: dict, out: Path, runs_dir: Path, *, log=print) 
     start = time.perf_counter()
     log(f"辅助分类器消融：{len(ARMS)} 组 × {len(seeds)} 个种子，每类 {scale['train_per_class']} 张训练图像，"
         f"{scale['epochs']} 轮")
-    pairing = {"init": [check_init(v, s) for v in VARIANTS for s in seeds],
+    init = [check_init(v, s) for v in VARIANTS for s in seeds]
+    same_init = all(c["identical"] for c in init)
+    pairing = {"init": init,
                "default_pipeline_without_seeded_augment": check_default_pipeline(seeds[0]),
                "dropout_masks_identical": False,
-               "note": "同一种子下：数据顺序与增强后的图像相同（每次运行的 order_sha256 / pixels_sha256）；"
-                       "初始权重并不相同（init：构造辅助分类器会先从全局随机数发生器取数），dropout 掩码也不同。若不用 SeededAugment，从第 2 批起增强后的图像就不同"
+               "note": f"同一种子下：共享层的初始权重{'相同' if same_init else '并不相同'}（init 逐个种子检查），"
+                       "数据顺序与增强后的图像相同（每次运行的 order_sha256 / pixels_sha256）；dropout 掩码不同"
+                       "（带辅助分类器的一组多了两个 dropout 层）。若不用 SeededAugment，从第 2 批起增强后的图像就不同"
                        "（default_pipeline_without_seeded_augment）。"}
     log(f"配对检查：共享层初始权重相同 {all(c['identical'] for c in pairing['init'])}；"
         f"不用 SeededAugment 时各批图像相同 {pairing['default_pipeline_without_seeded_augment']}")

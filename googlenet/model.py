@@ -187,7 +187,9 @@ class GoogLeNet(nn.Module):
     Initialisation (for training from scratch): convolutions and hidden linear layers are
     He/Kaiming-normal with fan-in (each feeds a ReLU, so activations keep unit scale through 22
     layers without batch norm); the classifiers (``fc``, ``aux*.fc2``) start at N(0, 0.01²) so
-    initial predictions are near uniform; biases and BN shifts 0.
+    initial predictions are near uniform; biases and BN shifts 0. The heads are built without
+    drawing from the global generator and initialised last, so with the same seed a model with
+    heads and one without start from identical shared weights (the pairing §5's ablation needs).
     """
 
     def __init__(self, num_classes: int = paper.NUM_CLASSES, in_channels: int = paper.INPUT_CHANNELS,
@@ -256,8 +258,9 @@ class GoogLeNet(nn.Module):
         self.fc = nn.Linear(1024, num_classes)
         if aux_logits:  # §5: one head on 4a (512 channels), one on 4d (528)
             aux = dict(dropout=aux_dropout, batch_norm=batch_norm, fixed_pool=aux_pool == "fixed")
-            self.aux1 = InceptionAux(512, num_classes, **aux)
-            self.aux2 = InceptionAux(528, num_classes, **aux)
+            with torch.random.fork_rng(devices=[]):  # their default init would shift the trunk's RNG
+                self.aux1 = InceptionAux(512, num_classes, **aux)
+                self.aux2 = InceptionAux(528, num_classes, **aux)
         else:
             self.aux1 = self.aux2 = None
         self._init_weights()
@@ -265,17 +268,22 @@ class GoogLeNet(nn.Module):
             self.to(memory_format=torch.channels_last)
 
     def _init_weights(self) -> None:
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
-                if m.bias is not None:
+        # Trunk and fc first, heads last: with the same seed a model with and without heads starts
+        # from identical shared weights (§5's ablation pairs the two by seed).
+        heads = [h for h in (self.aux1, self.aux2) if h is not None]
+        in_heads = {id(m) for h in heads for m in h.modules()}
+        trunk = [m for m in self.modules() if id(m) not in in_heads]
+        for modules, classifier in [(trunk, self.fc)] + [(list(h.modules()), h.fc2) for h in heads]:
+            for m in modules:
+                if isinstance(m, (nn.Conv2d, nn.Linear)) and m is not classifier:
+                    nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+                    if m.bias is not None:
+                        nn.init.zeros_(m.bias)
+                elif isinstance(m, nn.BatchNorm2d):
+                    nn.init.ones_(m.weight)
                     nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-        for classifier in (self.fc, getattr(self.aux1, "fc2", None), getattr(self.aux2, "fc2", None)):
-            if classifier is not None:
-                nn.init.normal_(classifier.weight, std=0.01)
+            nn.init.normal_(classifier.weight, std=0.01)
+            nn.init.zeros_(classifier.bias)
 
     def forward(self, x: Tensor) -> Tensor | GoogLeNetOutputs:
         self._check_input(x)

@@ -437,3 +437,17 @@ def test_initialisation_keeps_activations_alive():
     assert 0.05 < feats.std().item() < 50  # neither vanished nor exploded through 21 layers
     w = model.fc.weight
     assert abs(w.std().item() - 0.01) < 0.002
+
+
+@pytest.mark.parametrize("variant", ["paper", "torchvision"])
+def test_shared_weights_start_identical_with_and_without_aux_heads(variant):
+    states = []
+    for aux in (True, False):
+        torch.manual_seed(3)
+        states.append(GoogLeNet(num_classes=10, in_channels=1, variant=variant, aux_logits=aux).state_dict())
+    shared = [k for k in states[1] if k in states[0]]
+    assert len(shared) == len(states[1])  # every tensor of the model without heads
+    assert all(torch.equal(states[0][k], states[1][k]) for k in shared)
+    torch.manual_seed(4)  # and a different seed does change them: the check can fail
+    other = GoogLeNet(num_classes=10, in_channels=1, variant=variant, aux_logits=False).state_dict()
+    assert not torch.equal(other["conv1.conv.weight"], states[1]["conv1.conv.weight"])
