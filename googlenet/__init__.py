@@ -17,7 +17,7 @@ The core (the paper, §1-§7):
 * `googlenet.train`: the training loop (``train``), ``evaluate``, ``load_run``, ``load_model``,
   ``evaluate_checkpoint``.
 * `googlenet.multicrop`: §7's 1/10/144 views (``crop_layout``, ``views``, ``batch_views``) and their
-  evaluation (``evaluate``, ``crop_probabilities``, ``score``, ``table3``).
+  evaluation (``evaluate``, ``crop_probabilities``, ``combined_probs``).
 * `googlenet.stats`: paired tests for the book's own findings (``paired_changes``, ``mcnemar_p``).
 * Small helpers: `googlenet.device` (device, precision "auto" by measurement, autocast),
   `googlenet.checkpoint` (atomic files, safe loads), `googlenet.tables` (CJK-aligned text tables).
@@ -28,8 +28,9 @@ Subpackages:
 * `googlenet.detection`: §8 (IoU, AP, NMS in ``metrics``; ``proposals``; ``rcnn``; ``canvas``).
 * `googlenet.book`: what the chapters need around the core: figures (``plots``, ``diagrams``),
   ``widgets``, chapter demos (``budget``, ``sparse``, ``reduction``, ``filters``, ``projection``,
-  ``walkthrough``, ``images``), the reproduction ``report``, saved ``results`` and the cached
-  book ``runs``, the Colab install cell (``colab``).
+  ``walkthrough``, ``images``), our Table 3 (``table3``), the reproduction ``report``, the
+  committed ``experiments`` results, saved ``results``, the cached book ``runs`` and their
+  shipped fp16 weights (``book_models/``), the Colab install cell (``colab``).
 * `googlenet.extras`: for readers who outgrow one CPU: ``distributed`` (torchrun),
   ``pretrained`` (ImageNet weights), ``downloads`` (full Fashion-MNIST, Imagenette).
 

@@ -18,6 +18,7 @@ from googlenet import GoogLeNet, paper
 from googlenet import stats
 from googlenet.tables import display_width
 from googlenet import multicrop as mc
+from googlenet.book import table3
 
 
 def coordinate_image(height, width):
@@ -482,7 +483,7 @@ def test_scores_from_kept_probabilities_equal_direct_evaluation(data):
         crops = mc.nested_indices(n, 28, 28, 16)
         for members in ([0], [0, 1, 2]):
             for reduce in mc.REDUCTIONS:
-                s = mc.score(probs, labels, models=members, crops=crops, reduce=reduce)
+                s = table3.score(probs, labels, models=members, crops=crops, reduce=reduce)
                 r = mc.evaluate([models[i] for i in members], data, n, 16, reduce=reduce)
                 assert (s.top1_error, s.top5_error) == pytest.approx((r.top1_error, r.top5_error))
                 assert s.cost == r.cost == len(members) * n
@@ -494,16 +495,16 @@ def test_scores_with_all_heads(small_googlenet):
     probs, labels = mc.crop_probabilities(small_googlenet, data, 10, 64, heads="all")
     assert probs.shape == (1, 3, 3, 10, 5)
     r = mc.evaluate(small_googlenet, data, 10, 64, heads="all", return_probs=True)
-    s = mc.score(probs, labels, heads="all")
+    s = table3.score(probs, labels, heads="all")
     assert (s.top1_error, s.top5_error) == pytest.approx((r.top1_error, r.top5_error))
-    main_only = mc.score(probs, labels, heads="main")
+    main_only = table3.score(probs, labels, heads="main")
     r_main = mc.evaluate(small_googlenet, data, 10, 64)
     assert main_only.top1_error == pytest.approx(r_main.top1_error)
     with pytest.raises(ValueError, match="5 维张量"):
-        mc.score(probs[0], labels)
+        table3.score(probs[0], labels)
     main_probs, _ = mc.crop_probabilities(small_googlenet, data, 1, 64)
     with pytest.raises(ValueError, match="heads='all' 需要"):
-        mc.score(main_probs, labels, heads="all")
+        table3.score(main_probs, labels, heads="all")
 
 
 def test_evaluation_leaves_grad_mode_alone(data):
@@ -515,12 +516,12 @@ def test_evaluation_leaves_grad_mode_alone(data):
 def test_table3_rows_follow_the_papers_order(data):
     models = [Toy(0), Toy(1)]
     probs, labels = mc.crop_probabilities(models, data, 144, 16)
-    rows = mc.table3(probs, labels, 28, 28, 16)
+    rows = table3.table3(probs, labels, 28, 28, 16)
     assert [(r.models, r.crops, r.cost) for r in rows] == \
         [(1, 1, 1), (1, 10, 10), (1, 144, 144), (2, 1, 2), (2, 10, 20), (2, 144, 288)]
     direct = mc.evaluate(models, data, 10, 16)
     assert rows[4].top1_error == pytest.approx(direct.top1_error)
-    text = mc.table3_text(rows)
+    text = table3.table3_text(rows)
     lines = text.splitlines()
     assert len(lines) == 8 and "基线" in lines[2] and "10.07%" in lines[2] and "6.67%" in lines[7]
     assert f"{100 * rows[5].top1_error:.2f}%" in lines[7]
@@ -528,9 +529,9 @@ def test_table3_rows_follow_the_papers_order(data):
     rows_only = [lines[0]] + lines[2:]
     assert len({display_width(line.split("│")[0]) for line in rows_only}) == 1  # columns line up
     with pytest.raises(ValueError, match="144 个裁剪"):
-        mc.table3(probs[:, :, :, :10], labels, 28, 28, 16)
+        table3.table3(probs[:, :, :, :10], labels, 28, 28, 16)
     with pytest.raises(ValueError, match="model_counts"):
-        mc.table3(probs, labels, 28, 28, 16, model_counts=[3])
+        table3.table3(probs, labels, 28, 28, 16, model_counts=[3])
 
 
 def test_paired_changes_count_fixed_and_broken_images():
@@ -542,7 +543,7 @@ def test_paired_changes_count_fixed_and_broken_images():
         stats.paired_changes(before, after[:2], labels)
 
 
-@pytest.mark.parametrize("call", [mc.combined_probs, lambda probs, **kw: mc.score(probs, torch.zeros(4), **kw)])
+@pytest.mark.parametrize("call", [mc.combined_probs, lambda probs, **kw: table3.score(probs, torch.zeros(4), **kw)])
 def test_empty_or_out_of_range_selections_are_errors(call):
     # Before: crops=[] / models=[] averaged over nothing (NaN probabilities, a silent error
     # rate) and models=[5] was a bare IndexError.
@@ -627,7 +628,7 @@ def test_dedupe_gives_the_same_answer_with_fewer_forward_passes(data, n):
 def test_compare_crops_runs_the_three_schemes(data):
     m = Toy(0)
     items = [(torch.rand(1, 30, 50), 1), (torch.rand(1, 50, 30), 2), (data[0][0], int(data[1][0]))]
-    rows = mc.compare_crops(m, items, 16, chunk_size=40)
+    rows = table3.compare_crops(m, items, 16, chunk_size=40)
     assert [(r.models, r.crops, r.cost) for r in rows] == [(1, 1, 1), (1, 10, 10), (1, 144, 144)]
     assert rows[2].top1_error == pytest.approx(mc.evaluate(m, items, 144, 16).top1_error)
 
@@ -672,7 +673,7 @@ def test_chapter_figures_draw_in_chinese():
     with pytest.raises(ValueError, match="class_names 却有 3 个"):
         plots.plot_top5(img, probs.mean(0), classes[:3])
     assert "GoogLeNet" in _render(plots.plot_table2(paper.TABLE2))
-    rows = [mc.Score(m, c, "main", "mean", 0.2, 0.01) for m in (1, 2) for c in (1, 10, 144)]
+    rows = [table3.Score(m, c, "main", "mean", 0.2, 0.01) for m in (1, 2) for c in (1, 10, 144)]
     text = _render(plots.plot_cost_vs_error(paper.TABLE3, rows))
     assert "7 个模型" in text and "2 个模型" in text and "144 个裁剪" in text
 

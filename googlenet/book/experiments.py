@@ -79,7 +79,8 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def _mean_sd(entry) -> str:
+def mean_sd(entry) -> str:
+    """"72.5% ± 0.7" from a summary (``{"mean", "sd"}`` or ``(mean, sd)``, fractions); no ± for one value."""
     mean, sd = (entry["mean"], entry["sd"]) if isinstance(entry, dict) else entry
     return _pct(mean) if sd is None else f"{_pct(mean)} ± {100 * sd:.1f}"
 
@@ -97,7 +98,7 @@ def ablation_rows(ablation: dict, metric: str = "test_acc_avg_full") -> list[lis
     for variant, entry in ablation["summary"].items():
         s = entry[metric]
         diff = s["t_test"]["mean_diff"] if s["t_test"] else s["diffs"][0]
-        rows.append([NETWORKS[variant], _mean_sd(s["aux"]), _mean_sd(s["noaux"]), f"{100 * diff:+.1f}",
+        rows.append([NETWORKS[variant], mean_sd(s["aux"]), mean_sd(s["noaux"]), f"{100 * diff:+.1f}",
                      _p(s["t_test"] and s["t_test"]["p"]), _p(s["sign_flip_p"]), verdict_word(s["verdict"])])
     return rows
 
@@ -147,7 +148,7 @@ def crop_rows(multicrop: dict, variant: str = "torchvision") -> list[list[str]]:
     v = multicrop["variants"][variant]
     rows = []
     for key, name in SCHEMES.items():
-        row = [name, str(v["views"][key]), _mean_sd(v["crops"]["errors_mean_sd"][key])]
+        row = [name, str(v["views"][key]), mean_sd(v["crops"]["errors_mean_sd"][key])]
         test = v["crops"].get(f"1_vs_{key}")
         if test:
             mc = [m["mcnemar"][f"1_vs_{key}"]["p"] for m in v["per_model"]]

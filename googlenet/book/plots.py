@@ -595,7 +595,7 @@ def plot_cost_vs_error(paper_rows, our_rows, *, our_label: str = "本书：Fashi
     """Table 3's cost against error: the paper's (top-5, ImageNet) beside ours (top-1).
 
     ``paper_rows``: ``paper.TABLE3``; ``our_rows``: objects with ``models``, ``crops``, ``cost``,
-    ``top1_error`` (a fraction), e.g. `googlenet.multicrop.Score`.
+    ``top1_error`` (a fraction), e.g. `googlenet.book.table3.Score`.
     """
     fig, axes = _figure(1, 2, figsize=(9.5, 3.6))
     panels = [(axes[0], [(r.models, r.crops, r.cost, r.top5_error) for r in paper_rows],

@@ -250,7 +250,7 @@ def _aux_ablation(directory) -> list[Claim]:
         word = experiments.verdict_word(s["verdict"])
         claims.append(Claim(
             "§5", f"辅助分类器帮助训练：{experiments.NETWORKS[variant]}", "作用“相对较小”（约 0.5%）",
-            f"有 {experiments._mean_sd(s['aux'])} vs 无 {experiments._mean_sd(s['noaux'])}"
+            f"有 {experiments.mean_sd(s['aux'])} vs 无 {experiments.mean_sd(s['noaux'])}"
             f"（{len(ablation['seeds'])} 个种子）", _FROM_TEST[word],
             f"按种子配对的 t 检验 p = {s['t_test']['p']:.2g}（符号翻转检验 p = {s['sign_flip_p']:.2g}）；"
             "随包提交的多种子实验（experiments/aux_ablation.py）", "06"))
