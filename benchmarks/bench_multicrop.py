@@ -27,7 +27,8 @@ dataset grows.
 ``--compile`` instead compares eager and ``torch.compile``d inference on 144-crop evaluation:
 the compile time (first call), crops/s of each (interleaved), how many images a full evaluation
 needs before compiling pays for itself, and whether both give the same per-image predictions.
-It writes benchmarks/results/bench_multicrop_compile.json (README's table is generated from it).
+It writes benchmarks/results/bench_multicrop_compile.json; without ``--compile``,
+benchmarks/results/bench_multicrop.json (README's tables are generated from them).
 """
 
 from __future__ import annotations
@@ -155,6 +156,10 @@ def main() -> None:
         compare_compile(args)
         return
 
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    from experiments.common import provenance, write_json
+
+    start_all = time.perf_counter()
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, variant {args.variant}, "
           f"crop {args.crop}, batch {args.batch}, {args.images} images × 144 crops = "
           f"{args.images * 144} crops per round")
@@ -190,12 +195,22 @@ def main() -> None:
     base = [sys.executable, __file__, "--crop", str(args.crop), "--batch", str(args.batch),
             "--variant", args.variant]
     n = 4 * args.images
+    memory = []
     for mode, n in [("plain", n), ("1 crop", n), ("144 crops", n), ("144 crops", 4 * n)]:
         out = subprocess.run(base + ["--probe", mode, "--images", str(n)], check=True,
                              capture_output=True, text=True).stdout
         r = json.loads(out.strip().splitlines()[-1])
+        memory.append({"mode": mode, "crops": n * 144, "before_mib": r["before_mib"], "peak_mib": r["peak_mib"]})
         print(f"  {mode:10s} {n * 144:6d} crops: {r['before_mib']:7.1f} → {r['peak_mib']:7.1f} MiB "
               f"(+{r['peak_mib'] - r['before_mib']:.1f})")
+    payload = {"benchmark": "bench_multicrop", "provenance": provenance(), "variant": args.variant,
+               "crop": args.crop, "batch": args.batch, "images_per_round": args.images, "repeats": args.repeats,
+               "views_per_s_median": med, "views_per_s_best": best,
+               "ratio_144_vs_plain": med["144 crops"] / med["plain"], "cut_views_per_s": 1 / cut,
+               "cut_share_of_time": cut * best["144 crops"], "memory": memory,
+               "wall_time_s": time.perf_counter() - start_all}
+    print("已写出", write_json(__import__("pathlib").Path(__file__).resolve().parent / "results"
+                               / "bench_multicrop.json", payload))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ The accuracy "within" a budget is that of the last epoch finished inside it; eac
 schedule is sized to end inside its budget on this machine. The Polyak-averaged weights are
 what §6 uses at inference, so they decide; the raw weights are printed beside them.
 
-Run one budget at a time, with nothing else heavy running:
+Each budget's summary, with its provenance, goes into benchmarks/results/bench_time_to_accuracy.json
+(benchmarks/README.md's table is generated from it). Run one budget at a time, with nothing else
+heavy running:
 
     .venv/bin/python benchmarks/bench_time_to_accuracy.py --budget 5
     .venv/bin/python benchmarks/bench_time_to_accuracy.py --budget 10
@@ -24,13 +26,19 @@ import argparse
 import dataclasses
 import json
 import platform
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
 
 from googlenet.data import fashion_mnist_subset
 from googlenet.device import resolve_device, resolve_precision
 from googlenet.train import TrainConfig, train
+from experiments.common import provenance, write_json
+
+RESULT = Path(__file__).resolve().parent / "results" / "bench_time_to_accuracy.json"
 
 # The recipes: the package's default configuration (googlenet.train.TrainConfig), with the
 # number of epochs that fits each budget on this 2-core CPU.
@@ -94,8 +102,10 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out)
     for minutes in args.budget:
         summary = run_budget(minutes, out, args.progress)
-        (out / f"{minutes}min" / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n",
-                                                            encoding="utf-8")
+        results = json.loads(RESULT.read_text(encoding="utf-8")) if RESULT.exists() else {"budgets": {}}
+        results["budgets"][str(minutes)] = {**summary, "provenance": provenance()}
+        results["benchmark"] = "bench_time_to_accuracy"
+        print("已写出", write_json(RESULT, results))
 
 
 if __name__ == "__main__":

@@ -59,15 +59,72 @@ def bench_multicrop_compile(r: dict) -> str:
         f"在 {r['images_compared']} 张图像上两者的逐图像预测{'完全相同' if r['same_predictions'] else '不同'}。"])
 
 
-BLOCKS = {"bench_model": bench_model, "bench_multicrop_compile": bench_multicrop_compile}
+def bench_multicrop(r: dict) -> str:
+    med, best = r["views_per_s_median"], r["views_per_s_best"]
+    names = {"plain": "直接把现成的视图送进模型（上限）", "1 crop": "`multicrop.evaluate`，1 个裁剪",
+             "144 crops": "`multicrop.evaluate`，144 个裁剪"}
+    lines = [f"测量：{_provenance(r['provenance'], r['wall_time_s'])}；{r['variant']} 变体，视图 {r['crop']}×{r['crop']}，"
+             f"每批 {r['batch']} 个视图，{r['repeats']} 轮交替计时。", "",
+             "| 参赛者 | 每秒视图数（中位数） | 最好的一轮 |", "|---|---|---|"]
+    lines += [f"| {names[k]} | {med[k]:.1f} | {best[k]:.1f} |" for k in names]
+    lines += ["", f"144 个裁剪 / 直接送入 = {r['ratio_144_vs_plain']:.2f}（目标 ≥ 0.9）：切出视图本身每秒约 "
+              f"{r['cut_views_per_s']:,.0f} 个，只占时间的 {100 * r['cut_share_of_time']:.1f}%。", "",
+              "| 峰值内存（每项一个新进程） | 视图数 | 运行前 | 峰值 |", "|---|---|---|---|"]
+    lines += [f"| {names[m['mode']]} | {m['crops']} | {m['before_mib']:.0f} MiB | {m['peak_mib']:.0f} MiB |"
+              for m in r["memory"]]
+    return "\n".join(lines)
+
+
+def bench_time_to_accuracy(r: dict) -> str:
+    lines = ["| 预算 | 轮数 | 训练用时 | 张/秒 | 测试准确率（Polyak 平均） | 原始权重 | 目标 | 测量 |",
+             "|---|---|---|---|---|---|---|---|"]
+    for minutes, b in sorted(r["budgets"].items(), key=lambda kv: int(kv[0])):
+        acc = "—" if b["acc_within_budget"] is None else f"{b['acc_within_budget']:.3f}"
+        raw = "—" if b["acc_within_budget_raw"] is None else f"{b['acc_within_budget_raw']:.3f}"
+        lines.append(f"| {minutes} 分钟 | {b['epochs_within_budget']} | {b['train_time_s']:.0f} 秒 | "
+                     f"{b['images_per_s']:.0f} | {acc} | {raw} | ≥ {b['target']}，{'达到' if b['met'] else '未达到'} | "
+                     f"{_provenance(b['provenance'], b['train_time_s'] + b['eval_time_s'])} |")
+    return "\n".join(lines)
+
+
+def crops_after_crop_training(r: dict) -> str:
+    e, (fixed, broken) = r["top1_error"], r["changes_1_vs_144"]
+    return "\n".join([
+        f"测量：{_provenance(r['provenance'], r['wall_time_s'])}；训练 {r['config']['epochs']} 轮（{r['train_s']:.0f} 秒），"
+        f"{r['test_images']} 张测试图像，一次运行。", "",
+        "| 视图 | 整图缩放 | 1 个裁剪 | 10 个裁剪 | 144 个裁剪 |", "|---|---|---|---|---|",
+        "| top-1 错误率 | " + " | ".join(f"{100 * e[k]:.1f}%" for k in ("whole", "1", "10", "144")) + " |", "",
+        f"1 → 144 个裁剪：{fixed} 张由错变对、{broken} 张由对变错，McNemar 检验 p = {r['p_1_vs_144']:.2g}。"])
+
+
+def augmentation_short_runs(r: dict) -> str:
+    names = {"paper": "`\"paper\"`（§6 原样：面积 8%–100% 的随机图像块）",
+             "light": "`\"light\"`（不裁剪；随机插值、轻微光度畸变、翻转）", "none": "`\"none\"`（只缩放）"}
+    c = r["runs"][0]["config"]
+    lines = [f"测量：{_provenance(r['provenance'], r['wall_time_s'])}；每类 {c['train_per_class']} 张训练图像、"
+             f"{c['image_size']} 像素、{c['epochs']} 轮，{r['test_images'] or '全部'} 张测试图像，每种增强一次运行。", "",
+             "| 增强 | 训练用时 | 训练准确率 | 测试准确率（原始） | 测试准确率（Polyak 平均） |", "|---|---|---|---|---|"]
+    lines += [f"| {names.get(x['augment'], x['augment'])} | {x['seconds']:.0f} 秒 | {x['train_acc']:.3f} | "
+              f"{x['test_acc']:.3f} | {x['test_acc_avg']:.3f} |" for x in r["runs"]]
+    return "\n".join(lines)
+
+
+BLOCKS = {"bench_model": bench_model, "bench_multicrop_compile": bench_multicrop_compile,
+          "bench_multicrop": bench_multicrop, "bench_time_to_accuracy": bench_time_to_accuracy,
+          "crops_after_crop_training": crops_after_crop_training,
+          "augmentation_short_runs": augmentation_short_runs}
+COMMANDS = {"bench_multicrop": "python benchmarks/bench_multicrop.py",
+            "bench_time_to_accuracy": "python benchmarks/bench_time_to_accuracy.py --budget 5（再 --budget 10）",
+            "crops_after_crop_training": "python benchmarks/crops_after_crop_training.py",
+            "augmentation_short_runs": "python benchmarks/augmentation_short_runs.py"}
 
 
 def render(text: str) -> str:
     for name, make in BLOCKS.items():
         path = HERE / "results" / f"{name}.json"
-        if not path.is_file():
-            continue
-        block = make(json.loads(path.read_text(encoding="utf-8")))
+        block = (make(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else
+                 f"尚无提交的结果：在参考机器上运行 `{COMMANDS.get(name, name)}` 生成 `results/{name}.json`，"
+                 f"再运行 `python benchmarks/make_readme.py`。")
         pattern = re.compile(rf"(<!-- {name}:begin -->\n).*?(<!-- {name}:end -->)", re.S)
         if not pattern.search(text):
             raise SystemExit(f"错误：README.md 里没有 <!-- {name}:begin --> … <!-- {name}:end --> 标记")

@@ -382,7 +382,8 @@ class EvalResult:
 def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.crop_size, *,
              chunk_size: int = 256, heads: str = "main", reduce: str = "mean",
              preprocess: Callable[[Tensor], Tensor] | None = None,
-             return_probs: bool = False, limit: int | None = None, dedupe: bool = True) -> EvalResult:
+             return_probs: bool = False, limit: int | None = None, dedupe: bool = True,
+             compile: bool = False) -> EvalResult:
     """Evaluate one model or several (an ensemble) with the ``n_crops`` views of every image.
 
     Args:
@@ -405,8 +406,13 @@ def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.c
         dedupe: run each distinct view once (`distinct_views`: on square images 48 of the 144);
             the answer is the same up to float rounding. ``False`` runs all of them, as the
             paper's cost column counts (and as `benchmarks/bench_multicrop.py` times).
+        compile: run the models through ``torch.compile`` (main heads only). On the 2-core
+            reference CPU the first call compiles for about a minute and the views then run
+            about 1.6× faster, so it pays only for long evaluations, roughly from a few hundred
+            images at 144 crops (``benchmarks/bench_multicrop.py --compile`` measures it where
+            you run it). The predictions are the same up to float rounding.
     """
-    models = _as_models(models)
+    models = _compiled(_as_models(models), compile, heads)
     _check_choice("reduce", reduce, REDUCTIONS)
     start = time.perf_counter()
     combined, labels = [], []
@@ -426,7 +432,8 @@ def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.c
 def crop_probabilities(models, dataset, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size, *,
                        chunk_size: int = 256, heads: str = "main",
                        preprocess: Callable[[Tensor], Tensor] | None = None,
-                       limit: int | None = None, dedupe: bool = True) -> tuple[Tensor, Tensor]:
+                       limit: int | None = None, dedupe: bool = True,
+                       compile: bool = False) -> tuple[Tensor, Tensor]:
     """Every classifier's softmax on every view, kept: ``(probs, labels)``.
 
     ``probs`` has shape ``(models, heads, images, n_crops, classes)`` (heads: 1, or 3 for
@@ -435,7 +442,7 @@ def crop_probabilities(models, dataset, n_crops: int = 144, crop_size: int = pap
     fewer crops (`nested_indices`), fewer models or heads, mean or max (`combined_probs`). Arguments
     as for `evaluate`.
     """
-    models = _as_models(models)
+    models = _compiled(_as_models(models), compile, heads)
     parts, labels = [], []
     for probs, ys in _view_probs(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess,
                                  limit, dedupe):
@@ -539,6 +546,14 @@ def _as_models(models) -> list[nn.Module]:
         if not isinstance(m, nn.Module):
             raise TypeError(f"models 的第 {i} 项应为 nn.Module，收到 {type(m).__name__} {m!r:.60}")
     return list(models)
+
+
+def _compiled(models: list[nn.Module], compile: bool, heads: str) -> list[nn.Module]:
+    if not isinstance(compile, bool):
+        raise ValueError(f"compile 应为 True 或 False，收到 {compile!r}")
+    if compile and heads != "main":
+        raise ValueError("compile=True 只编译主分类器的前向计算，不能与 heads='all' 同用")
+    return [torch.compile(m) for m in models] if compile else models
 
 
 def _device(model: nn.Module) -> torch.device:

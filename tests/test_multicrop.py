@@ -417,6 +417,8 @@ def test_all_heads_need_aux_heads():
     (dict(chunk_size=0), "chunk_size 应为正整数"),
     (dict(n_crops=12), "n_crops 应为"),
     (dict(limit=0), "limit 应为正整数"),
+    (dict(compile="yes"), "compile 应为 True 或 False"),
+    (dict(compile=True, heads="all"), "compile=True 只编译主分类器"),
 ])
 def test_evaluate_rejects_bad_options(data, kwargs, match):
     args = dict(n_crops=10, crop_size=16) | kwargs
@@ -703,3 +705,12 @@ def test_mcnemar_p_matches_the_binomial_tail():
     assert stats.mcnemar_p(30, 10) < 0.05 < stats.mcnemar_p(12, 8)
     with pytest.raises(ValueError, match="非负整数"):
         stats.mcnemar_p(-1, 3)
+
+
+@pytest.mark.slow
+def test_compiled_evaluation_gives_the_same_predictions(data):
+    model = Toy(0).eval()
+    eager = mc.evaluate(model, data, 144, 16, return_probs=True)
+    compiled = mc.evaluate(model, data, 144, 16, return_probs=True, compile=True)
+    assert torch.equal(eager.probs.argmax(1), compiled.probs.argmax(1))  # per image, as issue 14 asks
+    torch.testing.assert_close(compiled.probs, eager.probs, atol=1e-5, rtol=1e-4)

@@ -134,3 +134,27 @@ def test_the_runtime_check_can_fail():
     assert quotes == [("06", "约", 240.0), ("07", "约", 100.0), ("01", "不到", 10.0), ("02", "不到", 10.0)]
     assert check_quotes(quotes, {"06": 230, "07": 614, "01": 3, "02": 12}) == [
         "07：写着约 100 秒，记录为 614 秒（差距超过 25 %）", "02：写着不到 10 秒，记录为 12 秒"]
+
+
+def _printed(path, text):
+    cell = nbformat.v4.new_code_cell("print(rate)")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell]
+    nbformat.write(nb, path)
+
+
+def test_recorded_throughput_far_below_todays_is_flagged(tmp_path):
+    _printed(tmp_path / "06_train_on_subset.ipynb", "带辅助分类器：训练 95 秒，40 张/秒\n不带：训练 85 秒，140 张/秒\n")
+    _printed(tmp_path / "07_multicrop.ipynb", "48000 次前向计算，用时 102 秒，每秒 472 个视图\n")
+    recorded = notebook_tools.recorded_rates(tmp_path)
+    assert recorded == [("06_train_on_subset.ipynb", "train", 40.0), ("06_train_on_subset.ipynb", "train", 140.0),
+                        ("07_multicrop.ipynb", "inference", 472.0)]
+    warnings = notebook_tools.throughput_warnings(recorded, {"train": 150.0, "inference": 500.0})
+    assert len(warnings) == 1 and "06_train_on_subset.ipynb" in warnings[0] and "40" in warnings[0]
+    assert notebook_tools.throughput_warnings(recorded, {"train": 60.0, "inference": 500.0}) == []
+
+
+def test_committed_notebooks_print_their_speed():
+    kinds = {(name, kind) for name, kind, _ in notebook_tools.recorded_rates()}
+    assert kinds == {(n, k) for n, _, k in notebook_tools.RECORDED_RATES}  # the patterns still match

@@ -10,7 +10,12 @@
         (Chromium prints it), in a student version (answers hidden) and a teacher version;
     python -m tools.notebook_tools runtimes [NOTEBOOK ...]
         how long each notebook (default: notebooks/*.ipynb) took when it was last executed,
-        read from the cell timing metadata that `jupyter execute` records.
+        read from the cell timing metadata that `jupyter execute` records;
+    python -m tools.notebook_tools check-throughput [--strict]
+        compares the throughput the committed notebooks printed when they were executed
+        (training images/s in 06, views/s in 07 and 08) with what this machine does now, and
+        warns where a recorded figure is far lower: the notebooks were then executed on a busy
+        machine, and their recorded runtimes (the teacher guide's tables) are not to be trusted.
 """
 
 from __future__ import annotations
@@ -197,6 +202,77 @@ def runtimes_table(paths=None) -> str:
     return format_table(["笔记本", "运行时间（秒）", "约合"], rows)
 
 
+# What the notebooks print about their own speed (in cells whose output nbval ignores), and which
+# of this machine's measured rates each figure is to be compared with.
+RECORDED_RATES = [("06_train_on_subset.ipynb", r"([\d.]+) 张/秒", "train"),
+                  ("07_multicrop.ipynb", r"每秒 ([\d.]+) 个视图", "inference"),
+                  ("08_detection.ipynb", r"每秒 ([\d.]+) 次前向计算", "inference")]
+BUSY_RATIO = 0.6  # a recorded rate below this fraction of today's means the machine was busy
+
+
+def recorded_rates(directory: str | Path | None = None) -> list[tuple[str, str, float]]:
+    """(notebook, kind, rate) for every speed figure the committed notebooks printed."""
+    import nbformat
+
+    found = []
+    for name, pattern, kind in RECORDED_RATES:
+        path = Path(directory or NOTEBOOKS) / name
+        if not path.exists():
+            continue
+        for cell in nbformat.read(path, as_version=4).cells:
+            for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                for m in re.finditer(pattern, out.get("text", "")):
+                    found.append((name, kind, float(m.group(1))))
+    return found
+
+
+def measured_rates(seconds: float = 6.0) -> dict[str, float]:
+    """This machine's rates now, for the book's model (notebook 06's: 1 channel, 64 px, fp32,
+    channels_last): training images/s (batch 64, aux heads) and inference views/s (batch 256)."""
+    import time
+
+    import torch
+    import torch.nn.functional as F
+
+    from googlenet.book.runs import BOOK_CONFIG
+    from googlenet.train import build_model
+
+    torch.manual_seed(0)
+    model = build_model(BOOK_CONFIG)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = torch.randn(64, 1, 64, 64), torch.randint(0, 10, (64,))
+
+    def step():
+        out = model(x)
+        loss = F.cross_entropy(out.logits, y) + 0.3 * (F.cross_entropy(out.aux1, y) + F.cross_entropy(out.aux2, y))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    def rate(fn, n):
+        fn()  # warm-up
+        start, done = time.perf_counter(), 0
+        while time.perf_counter() - start < seconds:
+            fn()
+            done += n
+        return done / (time.perf_counter() - start)
+
+    train = rate(step, 64)
+    model.eval()
+    views = torch.randn(256, 1, 64, 64)
+    with torch.inference_mode():
+        inference = rate(lambda: model(views), 256)
+    return {"train": train, "inference": inference}
+
+
+def throughput_warnings(recorded, measured, ratio: float = BUSY_RATIO) -> list[str]:
+    """A Chinese warning for every recorded rate below ``ratio`` × this machine's measured rate."""
+    names = {"train": "训练（张/秒）", "inference": "推理（视图/秒）"}
+    return [f"警告：{name} 记录的{names[kind]}是 {rate:.0f}，只有本机现在实测 {measured[kind]:.0f} 的 "
+            f"{rate / measured[kind]:.0%}：执行它时机器很可能在忙，记录的运行时间偏长；请在空闲的机器上重新执行它"
+            for name, kind, rate in recorded if rate < ratio * measured[kind]]
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["handout"]:
@@ -206,6 +282,17 @@ def main(argv: list[str] | None = None) -> None:
         print(runtimes_table(argv[1:] or None))
         print("\n运行时间取自笔记本中记录的单元格执行时间（jupyter execute 写入）：从第一个计时的代码格开始执行，"
               "到最后一个计时的代码格执行完毕，不含内核启动；重新运行笔记本后再查看即更新。")
+    elif argv[:1] == ["check-throughput"]:
+        measured = measured_rates()
+        print(f"本机现在：训练 {measured['train']:.0f} 张/秒，推理 {measured['inference']:.0f} 视图/秒（笔记本 06 的模型）")
+        recorded = recorded_rates()
+        for name, kind, rate in recorded:
+            print(f"  {name}：记录的 {kind} 速度 {rate:.0f}（本机现在的 {rate / measured[kind]:.0%}）")
+        warnings = throughput_warnings(recorded, measured)
+        for line in warnings:
+            print(line, file=sys.stderr)
+        if warnings and "--strict" in argv:
+            raise SystemExit(1)
     elif argv[:1] == ["search-dict"]:
         SEARCH_DICT.write_text(search_dict_text(), encoding="utf-8")
         print(SEARCH_DICT)
@@ -215,7 +302,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit('用法：python -m tools.notebook_tools new notebooks/NN_name.ipynb "标题"\n'
                          "      python -m tools.notebook_tools search-dict\n"
                          "      python -m tools.notebook_tools handout\n"
-                         "      python -m tools.notebook_tools runtimes [笔记本 ...]")
+                         "      python -m tools.notebook_tools runtimes [笔记本 ...]\n"
+                         "      python -m tools.notebook_tools check-throughput [--strict]")
 
 
 if __name__ == "__main__":
