@@ -17,11 +17,16 @@ from test_train import TINY, same_state
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
+@pytest.fixture
+def tiny_runs(monkeypatch):
+    """BOOK_RUNS replaced by two one-epoch runs of a tiny recipe (seconds to train)."""
+    tiny = {"aux": dataclasses.replace(TINY, epochs=1), "noaux": dataclasses.replace(TINY, epochs=1, aux=False)}
+    monkeypatch.setattr(runs, "BOOK_RUNS", tiny)
+    return tiny
+
+
 @pytest.mark.slow
-def test_book_api_trains_when_missing_then_loads(tmp_path, monkeypatch):
-    tiny_runs = {"aux": dataclasses.replace(TINY, epochs=1),
-                 "noaux": dataclasses.replace(TINY, epochs=1, aux=False)}
-    monkeypatch.setattr(runs, "BOOK_RUNS", tiny_runs)
+def test_book_api_trains_when_missing_then_loads(tmp_path, monkeypatch, tiny_runs):
     with pytest.raises(FileNotFoundError, match="笔记本 06"):
         runs.load_book_models(run_dir=tmp_path, train_if_missing=False)
     models = runs.load_book_models(run_dir=tmp_path)
@@ -87,10 +92,7 @@ def test_damaged_shipped_weights_are_refused(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_ship_then_load_gives_the_runs_models(tmp_path, monkeypatch):
-    tiny_runs = {"aux": dataclasses.replace(TINY, epochs=1),
-                 "noaux": dataclasses.replace(TINY, epochs=1, aux=False)}
-    monkeypatch.setattr(runs, "BOOK_RUNS", tiny_runs)
+def test_ship_then_load_gives_the_runs_models(tmp_path, monkeypatch, tiny_runs):
     with pytest.raises(FileNotFoundError, match="笔记本 06"):
         runs.ship(tmp_path / "runs", tmp_path / "shipped")  # nothing trained yet
     from_runs = runs.load_book_models(run_dir=tmp_path / "runs")  # trains both
