@@ -52,7 +52,9 @@ def provenance() -> dict:
     the working tree differed from it, which in a shared checkout it usually does)."""
     import torchvision
 
-    status = _git("status", "--porcelain", "--untracked-files=no")
+    # the results this run (or its earlier steps) writes into the tree are not a difference in the code
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                  ":(exclude)googlenet/book/experiment_results", ":(exclude)benchmarks/results")
     return {
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": None if status is None else bool(status),

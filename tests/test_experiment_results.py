@@ -102,3 +102,16 @@ def test_results_name_no_folder_of_the_machine_that_wrote_them():
     for path in list(E.RESULTS_DIR.glob("*.json")):
         text = path.read_text(encoding="utf-8")
         assert "/tmp/" not in text and "/home/" not in text and "/work/" not in text, path.name
+
+
+def test_the_ablation_arms_were_paired_by_initialisation_and_data(results):
+    pairing = results["aux_ablation"]["pairing"]
+    assert len(pairing["init"]) == 2 * len(results["run_all"]["seeds"])  # both networks, every seed
+    assert all(c["identical"] and c["shared_tensors"] > 0 for c in pairing["init"])
+    assert "note_corrected_by_hand" not in pairing  # the note is computed from the checks now
+    for run in results["aux_ablation"]["runs"]:
+        assert run["seed"] in results["run_all"]["seeds"]
+    # The full set ran from a clean checkout of its commit: the first result written says so (the
+    # later ones of that run counted the run's own earlier result files as changes; no longer).
+    assert results["lr_probe"]["provenance"]["git_dirty"] is False
+    assert len({r["provenance"]["git_commit"] for r in results.values()}) == 1
