@@ -19,11 +19,10 @@ what the book's runs of a few epochs use: the whole image (no crop), resized wit
 interpolation, mild photometric distortion, flips. §6's recipe was for hundreds of epochs on
 1.2 million images. In a few epochs on the Fashion-MNIST subset the network is still
 underfitting (training accuracy ≈ test accuracy) and anything that makes the task harder costs
-accuracy. `benchmarks/augmentation_short_runs.py` trains notebook 06's recipe (700 images per
-class, 3 epochs, 64 px) once per strength; on the 2-core reference CPU the Polyak-averaged test
-accuracy was 0.727 with "paper", 0.853 with "light" and 0.869 with "none": §6's crops cost
-13 points here, while "light" keeps the rest of §6 (random interpolation, photometric
-distortion, flips) for 1.6 points.
+accuracy. `benchmarks/augmentation_short_runs.py` trains notebook 06's recipe once per strength
+(its table in benchmarks/README.md is generated from the result file): §6's crops cost far
+more than "light", which keeps the rest of §6 (random interpolation, photometric distortion,
+flips) for a few points against no augmentation at all.
 """
 
 from __future__ import annotations
