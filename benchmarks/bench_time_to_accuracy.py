@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch
 
 from googlenet.data import fashion_mnist_subset
-from googlenet.device import resolve_device, resolve_precision
+from googlenet.extras.device import resolve_device, resolve_precision
 from googlenet.train import TrainConfig, train
 from experiments.common import provenance, write_json
 

@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch
 from torchvision.transforms import v2
 
-from googlenet import data, stats
+from googlenet import data
+from googlenet.book import stats
 from googlenet import multicrop as mc
 from googlenet.book import table3
 from googlenet.data import fashion_mnist_subset, normalization

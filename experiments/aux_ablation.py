@@ -31,7 +31,7 @@ import torch
 from torch.utils.data import DataLoader, DistributedSampler
 
 from experiments.common import RUNS_DIR, SeededAugment, provenance, verdict, write_json, output_dir
-from googlenet import stats
+from googlenet.book import stats
 from googlenet.book.runs import BOOK_CONFIG
 from googlenet.train import TrainConfig, TrainingDivergedError, build_datasets, build_model, evaluate, train
 

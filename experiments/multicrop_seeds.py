@@ -32,8 +32,8 @@ from experiments.aux_ablation import (FULL, SMOKE, VARIANT_NAMES_ZH, config_for,
                                       run_name, train_arm, use_paper_recipe)
 from experiments.common import RUNS_DIR, provenance, verdict, write_json, output_dir
 from googlenet import multicrop as mc
-from googlenet import stats
-from googlenet.checkpoint import CheckpointError, load_checkpoint
+from googlenet.book import stats
+from googlenet.extras.checkpoint import CheckpointError, load_checkpoint
 from googlenet.data import fashion_mnist_subset, normalization
 from googlenet.train import load_run
 

@@ -18,9 +18,9 @@ The core (the paper, §1-§7):
   ``evaluate_checkpoint``.
 * `googlenet.multicrop`: §7's 1/10/144 views (``crop_layout``, ``views``, ``batch_views``) and their
   evaluation (``evaluate``, ``crop_probabilities``, ``combined_probs``).
-* `googlenet.stats`: paired tests for the book's own findings (``paired_changes``, ``mcnemar_p``).
-* Small helpers: `googlenet.device` (device, precision "auto" by measurement, autocast),
-  `googlenet.checkpoint` (atomic files, safe loads), `googlenet.tables` (CJK-aligned text tables).
+* `googlenet.book.stats`: paired tests for the book's own findings (``paired_changes``, ``mcnemar_p``).
+* Small helpers: `googlenet.extras.device` (device, precision "auto" by measurement, autocast),
+  `googlenet.extras.checkpoint` (atomic files, safe loads), `googlenet.tables` (CJK-aligned text tables).
 * ``python -m googlenet``: ``table1``, ``figures``, ``train``, ``evaluate`` (`googlenet.__main__`).
 
 Subpackages:

@@ -23,7 +23,7 @@ from torch import Tensor
 
 from . import paper
 from .augment import STRENGTHS
-from .device import PRECISIONS
+from .extras.device import PRECISIONS
 from .model import MIN_INPUT_SIZE, VARIANTS, GoogLeNetOutputs
 
 SCHEDULES = ("onecycle", "paper")

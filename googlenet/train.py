@@ -9,9 +9,9 @@ run on CPU: the data order is a function of (seed, epoch) and the random generat
 from (seed, epoch, rank) at the start of every epoch, so an epoch boundary carries no hidden
 state. A NaN/inf loss stops with `TrainingDivergedError` before the bad step; Ctrl-C stops with
 `TrainingInterrupted`; either way the last checkpoint on disk (written atomically after the last
-finished epoch, `googlenet.checkpoint`) is untouched.
+finished epoch, `googlenet.extras.checkpoint`) is untouched.
 
-**Scaling up**, off the reader's path: `googlenet.device` picks the device and the precision
+**Scaling up**, off the reader's path: `googlenet.extras.device` picks the device and the precision
 (fp16 mixed precision with a GradScaler on a GPU; on a CPU bf16 only where it measures faster);
 under ``torchrun`` the same function trains with DistributedDataParallel
 (`googlenet.extras.distributed`).
@@ -32,9 +32,9 @@ from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from .augment import eval_transform, train_transform
-from .checkpoint import (FORMAT, CheckpointError, atomic_write_json, config_differences, load_checkpoint,
+from .extras.checkpoint import (FORMAT, CheckpointError, atomic_write_json, config_differences, load_checkpoint,
                          save_checkpoint)
-from .device import autocast, resolve_device, resolve_precision
+from .extras.device import autocast, resolve_device, resolve_precision
 from .extras import distributed
 from .model import GoogLeNet, GoogLeNetOutputs
 from .recipe import TrainConfig, loss_terms, lr_curve, lr_factor, polyak_average  # noqa: F401 (re-exported)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from googlenet.__main__ import build_parser, main
+from googlenet.extras.cli import build_parser, main
 from googlenet.train import TrainConfig
 
 TINY_ARGS = ["--train-per-class", "2", "--test-per-class", "1", "--batch-size", "5", "--precision", "fp32",
@@ -145,7 +145,7 @@ def test_failed_download_is_a_failed_run(tmp_path):
     code = ("import sys, googlenet.extras.downloads as d\n"
             "def offline(*a, **k): raise d._download_error('Fashion-MNIST', d.Path('data'), OSError('network is unreachable'))\n"
             "d.fashion_mnist_full = offline\n"
-            "from googlenet.__main__ import main; main(sys.argv[1:])")
+            "from googlenet.extras.cli import main; main(sys.argv[1:])")
     result = cli("train", *TINY_ARGS, "--dataset", "fashion-mnist", "--download", "--out-dir", str(tmp_path / "x"),
                  code=code)
     assert_polite(result, 1, "下载 Fashion-MNIST 失败", "联网")

@@ -1,4 +1,4 @@
-"""googlenet.device: device checks in Chinese, and precision "auto" chosen by measurement."""
+"""googlenet.extras.device: device checks in Chinese, and precision "auto" chosen by measurement."""
 
 import time
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from googlenet import device as D
+from googlenet.extras import device as D
 
 
 class _Timed(nn.Module):

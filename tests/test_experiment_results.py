@@ -9,7 +9,7 @@ import pytest
 
 from experiments import aux_ablation
 
-from googlenet import stats
+from googlenet.book import stats
 from googlenet.book import experiments as E
 
 

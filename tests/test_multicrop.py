@@ -15,7 +15,7 @@ from PIL import Image
 from torch import nn
 
 from googlenet import GoogLeNet, paper
-from googlenet import stats
+from googlenet.book import stats
 from googlenet.tables import display_width
 from googlenet import multicrop as mc
 from googlenet.book import table3

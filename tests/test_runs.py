@@ -9,7 +9,7 @@ import torch
 import pytest
 
 from googlenet.book import runs
-from googlenet.checkpoint import load_checkpoint
+from googlenet.extras.checkpoint import load_checkpoint
 from googlenet.train import load_run
 
 from test_train import TINY, same_state

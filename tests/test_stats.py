@@ -1,11 +1,11 @@
-"""googlenet.stats: the t distribution against table values, the paired t-test, the exact sign-flip test."""
+"""googlenet.book.stats: the t distribution against table values, the paired t-test, the exact sign-flip test."""
 
 import math
 
 import pytest
 import torch
 
-from googlenet import stats
+from googlenet.book import stats
 
 
 # ---- Student's t, written without scipy ------------------------------------------------------

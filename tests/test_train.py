@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from googlenet import paper, train
-from googlenet.checkpoint import CheckpointError, load_checkpoint
+from googlenet.extras.checkpoint import CheckpointError, load_checkpoint
 from googlenet.model import GoogLeNetOutputs
 
 # 20 training images (2 per class), 10 test images, 64 px, batches of 5: 4 steps per epoch.

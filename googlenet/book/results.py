@@ -12,7 +12,7 @@ import json
 import math
 from pathlib import Path
 
-from ..checkpoint import atomic_write_json
+from ..extras.checkpoint import atomic_write_json
 
 RUN_DIR = Path("runs") / "book"  # the book's results and cached runs (googlenet.book.runs), one directory
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoint import CheckpointError, load_checkpoint
+from ..extras.checkpoint import CheckpointError, load_checkpoint
 from ..model import GoogLeNet
 from ..train import CHECKPOINT_NAME, TrainConfig, TrainResult, build_model, load_model, train
 from .results import RUN_DIR

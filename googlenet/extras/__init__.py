@@ -1,2 +1,4 @@
-"""Optional features for readers who outgrow one CPU: multi-process training under torchrun
-(`distributed`), ImageNet weights (`pretrained`), full-dataset downloads (`downloads`)."""
+"""Off the reader's path: what the core uses to run anywhere (`device`: device and precision,
+`checkpoint`: atomic files and safe loads, `distributed`: torchrun) and what readers who outgrow
+the notebooks need (`cli`: ``python -m googlenet``, `pretrained`: ImageNet weights, `downloads`:
+full Fashion-MNIST and Imagenette)."""
