@@ -24,9 +24,8 @@ import torch
 from torchvision.transforms import v2
 
 from googlenet import data
-from googlenet.book import stats
 from googlenet import multicrop as mc
-from googlenet.book import table3
+from googlenet.book import stats, table3
 from googlenet.data import fashion_mnist_subset, normalization
 from googlenet.book.runs import BOOK_CONFIG
 from googlenet.train import train
@@ -50,12 +49,12 @@ def main(argv: list[str] | None = None) -> None:
 
     crop = config.image_size
     subset = fashion_mnist_subset("test").subset_per_class(50)
-    probs, labels = mc.crop_probabilities(run.averaged, subset, 144, crop,
+    probs, labels = table3.crop_probabilities(run.averaged, subset, 144, crop,
                                           preprocess=v2.Normalize(*normalization(1)))
     rows = table3.table3(probs, labels, 28, 28, crop)
     print(table3.table3_text(rows))
-    c1, _, c144 = (mc.nested_indices(n, 28, 28, crop) for n in mc.N_CROPS)
-    fixed, broken = stats.paired_changes(mc.combined_probs(probs, crops=c1), mc.combined_probs(probs, crops=c144), labels)
+    c1, _, c144 = (table3.nested_indices(n, 28, 28, crop) for n in mc.N_CROPS)
+    fixed, broken = stats.paired_changes(table3.combined_probs(probs, crops=c1), table3.combined_probs(probs, crops=c144), labels)
     print(f"1 → 144 个裁剪：{fixed} 张由错变对，{broken} 张由对变错，McNemar 检验 p = {stats.mcnemar_p(fixed, broken):.3f}")
     whole = [k.index for k in mc.crop_layout(28, 28, 144, crop) if k.position == "whole" and not k.mirrored][:1]
     print(f"整图缩放（笔记本 06 的评估方式）：top-1 错误率 {table3.score(probs, labels, crops=whole).top1_error:.2%}")

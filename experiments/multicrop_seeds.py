@@ -32,7 +32,7 @@ from experiments.aux_ablation import (FULL, SMOKE, VARIANT_NAMES_ZH, config_for,
                                       run_name, train_arm, use_paper_recipe)
 from experiments.common import RUNS_DIR, provenance, verdict, write_json, output_dir
 from googlenet import multicrop as mc
-from googlenet.book import stats
+from googlenet.book import stats, table3
 from googlenet.extras.checkpoint import CheckpointError, load_checkpoint
 from googlenet.data import fashion_mnist_subset, normalization
 from googlenet.train import load_run
@@ -88,15 +88,15 @@ def evaluate_variant(variant: str, seeds: list[int], scale: dict, runs_dir: Path
     crop = config_for(variant, True, 0, scale).image_size
     subset = test_images(per_class)
     normalize = v2.Normalize(*normalization(1))  # notebook 07: the training normalisation on each batch of views
-    probs, labels = mc.crop_probabilities(models, subset, 144, crop, preprocess=normalize)
+    probs, labels = table3.crop_probabilities(models, subset, 144, crop, preprocess=normalize)
     eval_s = time.perf_counter() - start
-    schemes = {n: mc.nested_indices(n, SIDE, SIDE, crop) for n in mc.N_CROPS}
+    schemes = {n: table3.nested_indices(n, SIDE, SIDE, crop) for n in mc.N_CROPS}
     schemes["whole"] = [k.index for k in mc.crop_layout(SIDE, SIDE, 144, crop)
                         if k.position == "whole" and not k.mirrored][:1]
     names = {"whole": "整图缩放", 1: "1 个裁剪", 10: "10 个裁剪", 144: "144 个裁剪"}
 
     def p(models_, scheme):
-        return mc.combined_probs(probs, models=models_, crops=schemes[scheme])
+        return table3.combined_probs(probs, models=models_, crops=schemes[scheme])
 
     def err(models_, scheme):
         return mc.topk_error(p(models_, scheme), labels, 1)

@@ -1,52 +1,34 @@
-"""Multi-crop evaluation as §7 describes it: 1, 10 or 144 views of an image, and their average.
+"""§7's multi-crop testing: 1, 10 or 144 views of an image, and the average of their softmax.
 
-Three view schemes (``n_crops``), all for a square ``crop_size`` crop (224 in the paper):
+``n_crops`` picks the scheme, for a square ``crop_size`` crop (224 in the paper):
 
-* **1** — resize the shorter side to ``S₀`` (256 for a 224 crop), take the centre crop:
-  torchvision's usual evaluation (``Resize(256)`` then ``CenterCrop(224)``).
-* **10** — Krizhevsky et al.'s scheme: resize the shorter side to ``S₀``, take the central
-  ``S₀×S₀`` square, then its four corner crops and its centre crop, and the mirror of each
-  (the views of torchvision's ``TenCrop`` applied to that square).
-* **144** — §7 item 2: resize the shorter side to each of the 4 scales of
-  ``paper.TESTING.scales`` (256, 288, 320, 352); take the left, centre and right squares
-  (top, centre, bottom for a portrait image); from each square the 4 corner crops, the centre
-  crop, and the whole square resized to ``crop_size``; and the mirror of each: 4×3×6×2 = 144.
+* **1**: resize the shorter side to ``S₀`` (256 for 224), take the centre crop.
+* **10**: Krizhevsky et al.'s: the central ``S₀×S₀`` square's four corner crops and centre crop,
+  and their mirrors.
+* **144** (§7 item 2): shorter side resized to each of 256, 288, 320, 352; the left, centre and
+  right squares (top, centre, bottom for portrait images); in each the 4 corners, the centre and
+  the whole square resized; and their mirrors: 4 × 3 × 6 × 2.
 
-For other crop sizes the scales keep the paper's proportions: ``S = round(crop_size·s/224)``
-(rounding half up), e.g. a 64 px crop uses scales 73, 82, 91, 101.
+Other crop sizes keep the paper's proportions: ``S = round(crop_size·s/224)`` (64 px: 73…101).
 
-**Crop order** (the index of a view in the returned tensor). The first half are the unmirrored
-views, the second half their horizontal mirrors in the same order (view ``i + n/2`` is view
-``i`` flipped left-right; torchvision's ``TenCrop`` crops the mirrored image instead, so its
-sixth view is the mirror of the top-right crop). Within the first half:
+**Crop order.** The second half of the views mirrors the first, view ``i + n/2`` being view ``i``
+flipped (torchvision's ``TenCrop`` crops the mirrored image instead). In the first half: 10 crops
+are top-left, top-right, bottom-left, bottom-right, centre; 144-crop view ``i < 72`` is scale
+``i // 18``, square ``(i // 6) % 3`` and position ``i % 6`` (the five crops, then the whole square).
+Resizing and centring follow torchvision's ``Resize`` (bilinear, antialiased, longer side
+``int(S·long/short)``) and ``CenterCrop`` (offset ``round(margin/2)``), so the tests compare our
+views with torchvision's own.
 
-* 10 crops: top-left, top-right, bottom-left, bottom-right, centre.
-* 144 crops: index ``i < 72`` is scale ``i // 18`` (smallest first), square ``(i // 6) % 3``
-  (left, centre, right; or top, centre, bottom), and view ``i % 6``: top-left, top-right,
-  bottom-left, bottom-right, centre, whole square resized.
-
-Geometry conventions: a resize to shorter side ``S`` gives the longer side
-``int(S·long/short)`` and uses bilinear interpolation with antialiasing (as torchvision's
-``Resize`` on tensors); centre offsets are ``round(margin/2)`` (as torchvision's
-``CenterCrop``). Because of that, ``crop_layout`` and the tests can compare our views with
-torchvision's own ``Resize``/``CenterCrop``/``FiveCrop``/``TenCrop``.
-
-Evaluation (``evaluate``) averages softmax probabilities over the crops and over every
-classifier (§7 item 3: the main heads of several models, and optionally their auxiliary
-heads); ``reduce="max"`` max-pools over crops instead, the alternative the paper tried and
-rejected. Images are taken a small group at a time and their views run in chunks of at most
-``chunk_size``, so memory stays bounded however many images × crops are requested. On a
-square image the three squares coincide, so only 48 of the 144 views differ
-(`distinct_views`); by default each distinct view is run once. `crop_probabilities` keeps
-every view's probabilities instead, so that one 144-crop run scores all of Table 3
-(`googlenet.book.table3`).
+`evaluate` averages the softmax over views and over classifiers (§7 item 3; ``reduce="max"`` is
+the max pooling the paper rejected), a few images at a time, so memory stays bounded. On a square
+image the three squares coincide and only 48 of the 144 views differ (`distinct_views`); each is
+run once. `googlenet.book.table3` keeps every view's softmax to score all of Table 3 from one run.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import operator
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -85,13 +67,8 @@ def scales(crop_size: int = paper.TESTING.crop_size) -> tuple[int, ...]:
 
 
 def min_image_side(n_crops: int, crop_size: int = paper.TESTING.crop_size) -> int:
-    """The shortest image side for which the scheme's views are distinct views of the image.
-
-    At the smallest scale ``S₀`` neighbouring corner crops are ``S₀ - crop_size`` resized
-    pixels apart, i.e. ``short·(S₀ - crop_size)/S₀`` pixels of the original image. Below
-    ``ceil(S₀ / (S₀ - crop_size))`` pixels (8 for the paper's 256/224) they would be less than
-    one source pixel apart: the scheme would average copies, not views. One crop needs 1 pixel.
-    """
+    """The shortest image side whose views are distinct: neighbouring corner crops lie
+    ``short·(S₀ - crop_size)/S₀`` source pixels apart, which must be at least one (8 px at 256/224)."""
     _check_n_crops(n_crops)
     if n_crops == 1:
         _check_positive("crop_size", crop_size, "裁剪的边长，像素")
@@ -102,11 +79,8 @@ def min_image_side(n_crops: int, crop_size: int = paper.TESTING.crop_size) -> in
 
 @dataclass(frozen=True)
 class Crop:
-    """Where one view comes from.
-
-    ``box = (x0, y0, size)`` is the crop's square in the image resized to ``resized``
-    (height, width); for ``position == "whole"`` it is the square that gets resized.
-    """
+    """Where one view comes from: ``box = (x0, y0, size)`` in the image resized to ``resized``
+    (height, width); for ``position == "whole"``, the square that is resized to the crop size."""
 
     index: int
     scale: int  # shorter side of the resized image
@@ -129,6 +103,11 @@ class Crop:
         if self.mirrored:
             parts.append("镜像")
         return " · ".join(parts)
+
+    @property
+    def place(self) -> tuple:
+        """What makes two views equal: where they are cut, at which scale, mirrored or not."""
+        return self.scale, self.position, self.box, self.mirrored
 
 
 def resized_size(height: int, width: int, short: int) -> tuple[int, int]:
@@ -194,55 +173,23 @@ def _squares(h: int, w: int, s: int):
 
 def distinct_views(height: int, width: int, n_crops: int,
                    crop_size: int = paper.TESTING.crop_size) -> tuple[list[int], list[int]]:
-    """``(keep, inverse)``: the views of the scheme that differ, and for every view which of them
-    it equals (``views[keep][inverse] == views``).
-
-    On a square image §7's left, centre and right squares are one and the same, so 144 views
-    are only 48 different ones; evaluating each once gives the same answer at a third of the
-    cost. Views count as equal when they are cut from the same place at the same scale.
-    """
+    """``(keep, inverse)``: the views that differ, and which of them each view equals
+    (``views[keep][inverse] == views``). On a square image 48 of the 144."""
     first: dict[tuple, int] = {}
     keep, inverse = [], []
     for k in crop_layout(height, width, n_crops, crop_size):
-        if _place(k) not in first:
-            first[_place(k)] = len(keep)
+        if k.place not in first:
+            first[k.place] = len(keep)
             keep.append(k.index)
-        inverse.append(first[_place(k)])
+        inverse.append(first[k.place])
     return keep, inverse
-
-
-def _place(k: Crop) -> tuple:
-    """What makes two views equal: where they are cut, at which scale, mirrored or not."""
-    return k.scale, k.position, k.box, k.mirrored
-
-
-def nested_indices(n_crops: int, height: int, width: int,
-                   crop_size: int = paper.TESTING.crop_size) -> list[int]:
-    """Positions, among the 144 views, of the views of the ``n_crops`` scheme (in its order).
-
-    The 10 views always are among the 144 (the central square at the smallest scale); the
-    single centre crop is for square images (for others, rounding can move it by a pixel,
-    and this raises). So a 144-crop run also yields the 10- and 1-crop results.
-    """
-    big = crop_layout(height, width, 144, crop_size)
-    where = {_place(k): k.index for k in big if k.square == "centre"}
-    out = []
-    for k in crop_layout(height, width, n_crops, crop_size):
-        if _place(k) not in where:
-            raise ValueError(f"{height}×{width} 的图像上，{n_crops} 个裁剪方案的第 {k.index} 个视图"
-                             f"（{k.label()}）不在 144 个视图之中（取整差了一个像素）；请直接用 evaluate 计算")
-        out.append(where[_place(k)])
-    return out
 
 
 # --------------------------------------------------------------------------- views
 
 def views(image, n_crops: int, crop_size: int = paper.TESTING.crop_size) -> Tensor:
-    """The ``n_crops`` views of one image: a tensor ``(n_crops, C, crop_size, crop_size)``.
-
-    ``image`` is a float tensor ``(C, H, W)`` or a PIL image (converted to floats in [0, 1]).
-    The order of the views is the module docstring's (and ``crop_layout``'s).
-    """
+    """The ``n_crops`` views of a float ``(C, H, W)`` tensor or a PIL image, in crop order:
+    ``(n_crops, C, crop_size, crop_size)``."""
     image = as_image_tensor(image)
     if image.dim() != 3:
         raise ValueError(f"image 应为 3 维张量 (通道, 高, 宽)，收到 {image.dim()} 维，形状 {tuple(image.shape)}；"
@@ -251,18 +198,13 @@ def views(image, n_crops: int, crop_size: int = paper.TESTING.crop_size) -> Tens
 
 
 def batch_views(images: Tensor, n_crops: int, crop_size: int = paper.TESTING.crop_size) -> Tensor:
-    """Views of a batch of equally sized images: ``(N, C, H, W)`` → ``(N, n_crops, C, c, c)``.
-
-    Vectorised: one resize per scale for the whole batch, the crops are slices of it, the
-    three whole squares of a scale are resized in one call, and the mirrors are one flip.
-    """
+    """Views of equally sized images, ``(N, C, H, W)`` → ``(N, n_crops, C, c, c)``: one resize per
+    scale for the whole batch, crops are slices of it, and the mirrors are one flip."""
     if not isinstance(images, Tensor):
         raise TypeError(f"images 应为 torch.Tensor，收到 {type(images).__name__}")
     if images.dim() != 4:
         raise ValueError(f"images 应为 4 维张量 (批量, 通道, 高, 宽)，收到 {images.dim()} 维，形状 {tuple(images.shape)}")
-    if not images.is_floating_point():
-        raise ValueError(f"图像应为浮点张量（例如取值在 [0, 1] 的 float32），收到 dtype={images.dtype}；"
-                         f"uint8 图像请先除以 255")
+    _check_float(images)
     n, ch, height, width = images.shape
     c = crop_size
     layout = crop_layout(height, width, n_crops, c)
@@ -298,21 +240,15 @@ def as_image_tensor(image) -> Tensor:
         return pil_to_tensor(image).float().div_(255)
     if not isinstance(image, Tensor):
         raise TypeError(f"image 应为 (通道, 高, 宽) 浮点张量或 PIL 图像，收到 {type(image).__name__}")
-    if not image.is_floating_point():
-        raise ValueError(f"图像应为浮点张量（例如取值在 [0, 1] 的 float32），收到 dtype={image.dtype}；"
-                         f"uint8 图像请先除以 255")
+    _check_float(image)
     return image
 
 
 # --------------------------------------------------------------------------- classifiers
 
 def classifier_logits(model: nn.Module, x: Tensor, heads: str = "main") -> list[Tensor]:
-    """The logits of a model's classifiers on a batch, in eval mode (no dropout, batch norm on
-    its running statistics); the model's mode is restored afterwards.
-
-    ``heads="main"``: ``[model(x)]``, for any classifier. ``heads="all"``: ``[logits, aux1, aux2]``
-    of a GoogLeNet (`GoogLeNet.heads`: all three from one pass).
-    """
+    """``[model(x)]`` (``heads="main"``, any classifier) or a GoogLeNet's ``[logits, aux1, aux2]``
+    (``"all"``), in eval mode; the model's mode is restored afterwards."""
     _check_choice("heads", heads, HEADS)
     if heads == "all" and not (isinstance(model, GoogLeNet) and model.aux_logits):
         raise ValueError(f"heads='all' 需要带辅助分类器的 GoogLeNet（aux_logits=True），"
@@ -336,17 +272,13 @@ def topk_error(probs: Tensor, labels: Tensor, k: int) -> float:
         raise ValueError(f"k 应在 1 到类别数 {probs.shape[1]} 之间，收到 {k}")
     if probs.shape[0] == 0:
         raise ValueError("没有图像：无法计算错误率")
-    top = probs.topk(k, dim=1).indices
-    hit = (top == labels.view(-1, 1).to(top.device)).any(dim=1)
+    hit = (probs.topk(k, dim=1).indices == labels.view(-1, 1).to(probs.device)).any(dim=1)
     return 1.0 - hit.float().mean().item()
 
 
 def combine(crop_probs: Tensor, reduce: str = "mean") -> Tensor:
-    """§7's rule: ``(classifiers, images, crops, classes)`` probabilities → ``(images, classes)``.
-
-    ``reduce="mean"`` averages over crops; ``"max"`` max-pools over crops (the rejected
-    alternative). Either way the classifiers are then averaged.
-    """
+    """§7's rule: ``(classifiers, images, crops, classes)`` → ``(images, classes)``, the mean (or
+    ``"max"``, the rejected alternative) over crops, then the mean over classifiers."""
     _check_choice("reduce", reduce, REDUCTIONS)
     if crop_probs.dim() != 4:
         raise ValueError(f"crop_probs 应为 (分类器, 图像, 裁剪, 类别) 的 4 维张量，收到形状 {tuple(crop_probs.shape)}")
@@ -384,90 +316,54 @@ def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.c
              preprocess: Callable[[Tensor], Tensor] | None = None,
              return_probs: bool = False, limit: int | None = None, dedupe: bool = True,
              compile: bool = False) -> EvalResult:
-    """Evaluate one model or several (an ensemble) with the ``n_crops`` views of every image.
+    """Evaluate one model or an ensemble (a sequence of models) with ``n_crops`` views per image.
 
     Args:
-        models: an ``nn.Module`` or a sequence of them; run in eval mode, no gradients.
-        dataset: ``(images, labels)`` tensors ``(N, C, H, W)`` and ``(N,)``, or any sequence /
-            iterable of ``(image, label)`` pairs with images ``(C, H, W)`` (sizes may differ).
-            A label outside the models' outputs raises ``ValueError``. Labels that all lie in
-            the first tenth of them (a 1000-class model on labels 0–9, not mapped with
-            `googlenet.data.Relabelled`?) only warn: a subset of low-numbered classes is legitimate.
-        n_crops: 1, 10 or 144 (see the module docstring).
-        crop_size: side of every view, the models' input size.
-        chunk_size: views per forward pass. Images are cut a group at a time, as many as fit in
-            ``chunk_size`` distinct views (at least one; a square image has 48 of its 144), so at
-            most about ``3 × chunk_size + n_crops`` views are held however large the dataset.
-        heads: ``"main"`` or ``"all"`` (main and both auxiliary heads of each model).
-        reduce: ``"mean"`` (§7) or ``"max"`` over crops; classifiers are always averaged.
-        preprocess: applied to every chunk of views before the models (e.g. normalisation).
+        dataset: ``(images, labels)`` tensors, or a sequence/iterable of ``(image, label)`` pairs
+            (images may differ in size). A label outside the models' outputs is an error; labels
+            all in the first tenth of them (Imagenette's 0–9 on a 1000-class model) warn.
+        chunk_size: views per forward pass; at most about ``3 × chunk_size + n_crops`` are held.
+        heads: ``"main"`` or ``"all"`` (with both auxiliary heads of each model).
+        preprocess: applied to every chunk of views (e.g. normalisation).
         return_probs: keep the combined per-image probabilities and the labels.
-        limit: evaluate only the first ``limit`` images.
-        dedupe: run each distinct view once (`distinct_views`: on square images 48 of the 144);
-            the answer is the same up to float rounding. ``False`` runs all of them, as the
-            paper's cost column counts (and as `benchmarks/bench_multicrop.py` times).
-        compile: run the models through ``torch.compile`` (main heads only). On the 2-core
-            reference CPU the first call compiles for about a minute and the views then run
-            about 1.6× faster, so it pays only for long evaluations, roughly from a few hundred
-            images at 144 crops (``benchmarks/bench_multicrop.py --compile`` measures it where
-            you run it). The predictions are the same up to float rounding.
+        limit: only the first ``limit`` images.
+        dedupe: run each distinct view once (`distinct_views`); ``False`` runs all, as Table 3's
+            cost counts. Same answer up to float rounding.
+        compile: ``torch.compile`` the models (main heads only); it pays only for long runs,
+            a few hundred images at 144 crops (``benchmarks/bench_multicrop.py --compile``).
     """
-    models = _compiled(_as_models(models), compile, heads)
     _check_choice("reduce", reduce, REDUCTIONS)
     start = time.perf_counter()
     combined, labels = [], []
-    for probs, ys in _view_probs(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess,
-                                 limit, dedupe):
+    for probs, ys in view_probabilities(models, dataset, n_crops, crop_size, chunk_size=chunk_size, heads=heads,
+                                        preprocess=preprocess, limit=limit, dedupe=dedupe, compile=compile):
         combined.append(combine(probs, reduce))  # per group: the views' probabilities are not kept
         labels.append(ys)
     seconds = time.perf_counter() - start
     probs, y = torch.cat(combined), torch.cat(labels)
+    n_models = len(_as_models(models))
     return EvalResult(
-        n_models=len(models), n_crops=n_crops, crop_size=crop_size, heads=heads, reduce=reduce,
-        n_images=probs.shape[0], n_classifiers=len(models) * (3 if heads == "all" else 1),
+        n_models=n_models, n_crops=n_crops, crop_size=crop_size, heads=heads, reduce=reduce,
+        n_images=probs.shape[0], n_classifiers=n_models * (3 if heads == "all" else 1),
         top1_error=topk_error(probs, y, 1), top5_error=topk_error(probs, y, min(5, probs.shape[1])),
         seconds=seconds, probs=probs if return_probs else None, labels=y if return_probs else None)
 
 
-def crop_probabilities(models, dataset, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size, *,
-                       chunk_size: int = 256, heads: str = "main",
-                       preprocess: Callable[[Tensor], Tensor] | None = None,
+def view_probabilities(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.crop_size, *,
+                       chunk_size: int = 256, heads: str = "main", preprocess: Callable[[Tensor], Tensor] | None = None,
                        limit: int | None = None, dedupe: bool = True,
-                       compile: bool = False) -> tuple[Tensor, Tensor]:
-    """Every classifier's softmax on every view, kept: ``(probs, labels)``.
-
-    ``probs`` has shape ``(models, heads, images, n_crops, classes)`` (heads: 1, or 3 for
-    ``heads="all"``: main, aux1, aux2). Memory grows with the dataset (unlike `evaluate`),
-    but every combination of §7's choices can then be scored without running a model again:
-    fewer crops (`nested_indices`), fewer models or heads, mean or max (`combined_probs`). Arguments
-    as for `evaluate`.
-    """
+                       compile: bool = False) -> Iterator[tuple[Tensor, Tensor]]:
+    """`evaluate`'s engine (same arguments): for one group of images after another, ``(probs, labels)``
+    with the softmax of every classifier on every view, ``(classifiers, images, n_crops, classes)``."""
     models = _compiled(_as_models(models), compile, heads)
-    parts, labels = [], []
-    for probs, ys in _view_probs(models, dataset, n_crops, crop_size, chunk_size, heads, preprocess,
-                                 limit, dedupe):
-        parts.append(probs.unflatten(0, (len(models), -1)))  # classifiers → (models, heads)
-        labels.append(ys)
-    return torch.cat(parts, 2), torch.cat(labels)
-
-
-def _view_probs(models: list[nn.Module], dataset, n_crops: int, crop_size: int, chunk_size: int,
-                heads: str, preprocess, limit, dedupe: bool) -> Iterator[tuple[Tensor, Tensor]]:
-    """For one group of images after another, ``(probs, labels)``: the softmax of every
-    classifier on every view, ``(classifiers, images, n_crops, classes)``."""
-    _check_n_crops(n_crops)
-    if n_crops == 1:
-        _check_positive("crop_size", crop_size, "裁剪的边长，像素")
-    else:
-        scales(crop_size)  # raises if the crop is too small for §7's scales
+    min_image_side(n_crops, crop_size)  # checks n_crops, and crop_size against §7's scales
     _check_choice("heads", heads, HEADS)
     _check_positive("chunk_size", chunk_size, "每次前向计算的视图数")
     if limit is not None:
         _check_positive("limit", limit, "只评估前 limit 张图像；None 表示全部")
     top_label = -1
-    # On square images only 48 of the 144 views differ (the three squares coincide), so a group
-    # sized for the views actually run keeps the forward passes full; non-square images then hold
-    # up to 3 × chunk_size views, still run chunk_size at a time.
+    # Groups are sized for the views actually run (48 per square image at 144 crops), so forward
+    # passes stay full; a non-square image holds up to 3 × chunk_size views, run chunk_size at a time.
     per_image = n_crops // 3 if dedupe and n_crops == 144 else n_crops
     for images, labels in _image_groups(dataset, max(1, chunk_size // per_image), limit):
         keep, inverse = distinct_views(*images.shape[-2:], n_crops, crop_size)
@@ -476,7 +372,7 @@ def _view_probs(models: list[nn.Module], dataset, n_crops: int, crop_size: int, 
         crops = batch_views(images, n_crops, crop_size)[:, keep]  # (images, views run, C, c, c)
         parts = []
         with torch.inference_mode():
-            for chunk in crops.flatten(0, 1).split(chunk_size):  # one image's views may need several
+            for chunk in crops.flatten(0, 1).split(chunk_size):
                 if preprocess is not None:
                     chunk = preprocess(chunk)
                 parts.append(torch.stack([logits.float().softmax(1).cpu() for m in models
@@ -499,7 +395,7 @@ def _view_probs(models: list[nn.Module], dataset, n_crops: int, crop_size: int, 
 
 
 def _image_groups(dataset, group: int, limit: int | None) -> Iterator[tuple[Tensor, Tensor]]:
-    """Batches of at most ``group`` equally sized images with their labels, in dataset order."""
+    """Batches of at most ``group`` equally sized images and their labels, in dataset order."""
     batch, ys = [], []
     for count, item in enumerate(itertools.islice(_items(dataset), limit)):
         try:
@@ -519,7 +415,6 @@ def _image_groups(dataset, group: int, limit: int | None) -> Iterator[tuple[Tens
 
 
 def _items(dataset) -> Iterator:
-    """The ``(image, label)`` pairs of any of `evaluate`'s dataset forms."""
     if isinstance(dataset, (tuple, list)) and len(dataset) == 2 and isinstance(dataset[0], Tensor) \
             and dataset[0].dim() == 4:
         images, labels = dataset[0], torch.as_tensor(dataset[1])
@@ -561,45 +456,6 @@ def _device(model: nn.Module) -> torch.device:
     return param.device if param is not None else torch.device("cpu")
 
 
-# --------------------------------------------------------------------------- scoring kept probabilities
-
-def combined_probs(probs: Tensor, *, models: Sequence[int] | None = None,
-                   crops: Sequence[int] | None = None, heads: str = "main",
-                   reduce: str = "mean") -> Tensor:
-    """§7's combination over a selection of kept ``crop_probabilities``: ``(images, classes)``.
-
-    ``models``/``crops``: indices to keep (default all); ``heads="main"`` uses the main heads
-    only, ``"all"`` every head kept.
-    """
-    _check_choice("heads", heads, HEADS)
-    if not isinstance(probs, Tensor) or probs.dim() != 5:
-        raise ValueError(f"probs 应为 crop_probabilities 返回的 (模型, 分类器, 图像, 裁剪, 类别) 5 维张量，"
-                         f"收到形状 {tuple(getattr(probs, 'shape', ()))}")
-    if heads == "all" and probs.shape[1] != 3:
-        raise ValueError(f"heads='all' 需要用 heads='all' 得到的概率（每个模型 3 个分类器），收到 {probs.shape[1]} 个")
-    m = _indices("models", models, probs.shape[0], "模型")
-    c = _indices("crops", crops, probs.shape[3], "裁剪")
-    sel = probs[m][:, : (1 if heads == "main" else 3)][:, :, :, c]
-    return combine(sel.flatten(0, 1), reduce)  # (classifiers, images, crops, classes)
-
-
-def _indices(name: str, chosen, n: int, what: str) -> list[int]:
-    """``chosen`` (None: all ``n``) as a list of indices into ``range(n)``; an empty selection
-    would average over nothing (NaN probabilities), so it is an error."""
-    if chosen is None:
-        return list(range(n))
-    try:
-        chosen = [operator.index(i) for i in chosen]
-    except TypeError:
-        raise TypeError(f"{name} 应为整数下标的序列（例如 [0] 或 range(3)），收到 {chosen!r:.60}") from None
-    if not chosen:
-        raise ValueError(f"{name} 不能为空：至少选一个{what}（下标 0 到 {n - 1}），收到 []")
-    for i in chosen:
-        if not -n <= i < n:  # negative indices count from the end, as in Python
-            raise ValueError(f"{name} 中的下标 {i} 超出范围：probs 有 {n} 个{what}，下标应在 0 到 {n - 1} 之间")
-    return chosen
-
-
 # --------------------------------------------------------------------------- checks
 
 def _check_n_crops(n_crops) -> None:
@@ -616,3 +472,8 @@ def _check_choice(name: str, value, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ValueError(f"{name} 应为 {' 或 '.join(map(repr, choices))}，收到 {value!r}")
 
+
+def _check_float(images: Tensor) -> None:
+    if not images.is_floating_point():
+        raise ValueError(f"图像应为浮点张量（例如取值在 [0, 1] 的 float32），收到 dtype={images.dtype}；"
+                         f"uint8 图像请先除以 255")

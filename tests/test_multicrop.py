@@ -440,7 +440,7 @@ def test_evaluate_rejects_bad_models_and_datasets(data):
     with pytest.raises(ValueError, match="数据集是空的.*收到 list，共 0 项"):
         mc.evaluate(Toy(0), [], 1, 16)
     with pytest.raises(ValueError, match="数据集是空的.*收到 tuple"):
-        mc.crop_probabilities(Toy(0), (data[0][:0], data[1][:0]), 1, 16)
+        table3.crop_probabilities(Toy(0), (data[0][:0], data[1][:0]), 1, 16)
     with pytest.raises(ValueError, match="二元组"):
         mc.evaluate(Toy(0), [torch.rand(1, 28, 28)], 1, 16)
     with pytest.raises(ValueError, match="应有 11 个元素"):
@@ -462,27 +462,27 @@ def test_views_of_every_scheme_are_distinct_at_the_minimum_size():
 def test_the_10_views_are_among_the_144(shape):
     h, w = shape
     img = torch.rand(1, h, w)
-    idx = mc.nested_indices(10, h, w, 32)
+    idx = table3.nested_indices(10, h, w, 32)
     assert len(idx) == 10 and len(set(idx)) == 10
     torch.testing.assert_close(mc.views(img, 144, 32)[idx], mc.views(img, 10, 32), atol=0, rtol=0)
 
 
 def test_the_single_centre_crop_is_among_the_144_for_square_images():
     img = torch.rand(1, 28, 28)
-    idx = mc.nested_indices(1, 28, 28, 64)
+    idx = table3.nested_indices(1, 28, 28, 64)
     torch.testing.assert_close(mc.views(img, 144, 64)[idx], mc.views(img, 1, 64), atol=0, rtol=0)
     # 23×26 at crop 20 (scale 23): the centre square sits round(3/2) = 2 in and the centre crop
     # round(3/2) = 2 into it, 4 in all; the direct centre crop sits round(6/2) = 3 in
     with pytest.raises(ValueError, match="不在 144 个视图之中"):
-        mc.nested_indices(1, 23, 26, 20)
+        table3.nested_indices(1, 23, 26, 20)
 
 
 def test_scores_from_kept_probabilities_equal_direct_evaluation(data):
     models = [Toy(0), Toy(1), Toy(2)]
-    probs, labels = mc.crop_probabilities(models, data, 144, 16, chunk_size=100)
+    probs, labels = table3.crop_probabilities(models, data, 144, 16, chunk_size=100)
     assert probs.shape == (3, 1, 11, 144, 7) and torch.equal(labels, data[1])
     for n in (1, 10, 144):
-        crops = mc.nested_indices(n, 28, 28, 16)
+        crops = table3.nested_indices(n, 28, 28, 16)
         for members in ([0], [0, 1, 2]):
             for reduce in mc.REDUCTIONS:
                 s = table3.score(probs, labels, models=members, crops=crops, reduce=reduce)
@@ -494,7 +494,7 @@ def test_scores_from_kept_probabilities_equal_direct_evaluation(data):
 def test_scores_with_all_heads(small_googlenet):
     torch.manual_seed(7)
     data = (torch.rand(3, 1, 20, 20), torch.tensor([0, 1, 2]))
-    probs, labels = mc.crop_probabilities(small_googlenet, data, 10, 64, heads="all")
+    probs, labels = table3.crop_probabilities(small_googlenet, data, 10, 64, heads="all")
     assert probs.shape == (1, 3, 3, 10, 5)
     r = mc.evaluate(small_googlenet, data, 10, 64, heads="all", return_probs=True)
     s = table3.score(probs, labels, heads="all")
@@ -504,20 +504,20 @@ def test_scores_with_all_heads(small_googlenet):
     assert main_only.top1_error == pytest.approx(r_main.top1_error)
     with pytest.raises(ValueError, match="5 维张量"):
         table3.score(probs[0], labels)
-    main_probs, _ = mc.crop_probabilities(small_googlenet, data, 1, 64)
+    main_probs, _ = table3.crop_probabilities(small_googlenet, data, 1, 64)
     with pytest.raises(ValueError, match="heads='all' 需要"):
         table3.score(main_probs, labels, heads="all")
 
 
 def test_evaluation_leaves_grad_mode_alone(data):
-    for _ in mc.crop_probabilities(Toy(0), data, 10, 16, chunk_size=20):
+    for _ in table3.crop_probabilities(Toy(0), data, 10, 16, chunk_size=20):
         pass
     assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
 
 
 def test_table3_rows_follow_the_papers_order(data):
     models = [Toy(0), Toy(1)]
-    probs, labels = mc.crop_probabilities(models, data, 144, 16)
+    probs, labels = table3.crop_probabilities(models, data, 144, 16)
     rows = table3.table3(probs, labels, 28, 28, 16)
     assert [(r.models, r.crops, r.cost) for r in rows] == \
         [(1, 1, 1), (1, 10, 10), (1, 144, 144), (2, 1, 2), (2, 10, 20), (2, 144, 288)]
@@ -545,7 +545,7 @@ def test_paired_changes_count_fixed_and_broken_images():
         stats.paired_changes(before, after[:2], labels)
 
 
-@pytest.mark.parametrize("call", [mc.combined_probs, lambda probs, **kw: table3.score(probs, torch.zeros(4), **kw)])
+@pytest.mark.parametrize("call", [table3.combined_probs, lambda probs, **kw: table3.score(probs, torch.zeros(4), **kw)])
 def test_empty_or_out_of_range_selections_are_errors(call):
     # Before: crops=[] / models=[] averaged over nothing (NaN probabilities, a silent error
     # rate) and models=[5] was a bare IndexError.
@@ -558,7 +558,7 @@ def test_empty_or_out_of_range_selections_are_errors(call):
             call(probs, **kwargs)
     with pytest.raises(TypeError, match="models 应为整数下标的序列.*收到 0.5"):
         call(probs, models=0.5)
-    torch.testing.assert_close(mc.combined_probs(probs, models=[-1]), mc.combined_probs(probs, models=[1]))
+    torch.testing.assert_close(table3.combined_probs(probs, models=[-1]), table3.combined_probs(probs, models=[1]))
 
 
 class Wide(nn.Module):
@@ -568,7 +568,7 @@ class Wide(nn.Module):
         return x.flatten(1)[:, :1].repeat(1, 1000)
 
 
-@pytest.mark.parametrize("entry", [mc.evaluate, mc.crop_probabilities])
+@pytest.mark.parametrize("entry", [mc.evaluate, table3.crop_probabilities])
 def test_labels_that_look_unmapped_warn_and_labels_out_of_range_raise(data, entry):
     images = data[0][:4]
     with pytest.warns(UserWarning, match="标签都小于 3，而模型有 1000 个输出.*googlenet.data.Relabelled"):
@@ -586,9 +586,9 @@ def test_labels_that_look_unmapped_warn_and_labels_out_of_range_raise(data, entr
 def test_combined_probs_selects_models_crops_and_heads():
     torch.manual_seed(8)
     probs = torch.rand(2, 3, 4, 10, 5).softmax(-1)
-    got = mc.combined_probs(probs, models=[1], crops=[0, 3], heads="all", reduce="max")
+    got = table3.combined_probs(probs, models=[1], crops=[0, 3], heads="all", reduce="max")
     torch.testing.assert_close(got, probs[1][:, :, [0, 3]].amax(2).mean(0))
-    torch.testing.assert_close(mc.combined_probs(probs), probs[:, 0].mean(2).mean(0))
+    torch.testing.assert_close(table3.combined_probs(probs), probs[:, 0].mean(2).mean(0))
 
 
 def test_relabelled_subset_for_a_1000_class_model(data):
@@ -622,8 +622,8 @@ def test_dedupe_gives_the_same_answer_with_fewer_forward_passes(data, n):
     once = mc.evaluate(m, items, n, 16, chunk_size=50, dedupe=True, return_probs=True)
     torch.testing.assert_close(once.probs, full.probs, atol=1e-6, rtol=1e-5)
     assert sum(m.batches) == (3 * 48 + 144 if n == 144 else 4 * n)
-    kept, _ = mc.crop_probabilities(m, items, n, 16, chunk_size=7)
-    kept_full, _ = mc.crop_probabilities(m, items, n, 16, chunk_size=7, dedupe=False)
+    kept, _ = table3.crop_probabilities(m, items, n, 16, chunk_size=7)
+    kept_full, _ = table3.crop_probabilities(m, items, n, 16, chunk_size=7, dedupe=False)
     torch.testing.assert_close(kept, kept_full, atol=1e-6, rtol=1e-5)
 
 

@@ -1,22 +1,84 @@
-"""Our Table 3: scoring kept crop probabilities the way §7's table does (book code).
-
-`googlenet.multicrop.crop_probabilities` runs the models once on all 144 views and keeps every
-softmax; here `score` combines a selection of them (`multicrop.combined_probs`) into top-1/top-5
-errors, `table3` builds the paper's rows (1 model / the ensemble × 1, 10, 144 crops) from one
-such run, `table3_text` prints them beside the paper's, and `compare_crops` runs
-`multicrop.evaluate` once per scheme for images whose 1- and 10-crop views are not among the 144.
+"""Our Table 3 from one run: keep every classifier's softmax on all 144 views
+(`crop_probabilities`), then score any of §7's choices without running a model again: fewer crops
+(`nested_indices`), fewer models or heads, mean or max (`combined_probs`, `score`). `table3` builds
+the paper's rows, `table3_text` prints them beside the paper's, and `compare_crops` runs
+`multicrop.evaluate` once per scheme, for images whose 1- and 10-crop views are not among the 144.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import torch
 from torch import Tensor
 
 from .. import paper
-from ..multicrop import N_CROPS, combined_probs, evaluate, nested_indices, topk_error
+from ..multicrop import HEADS, N_CROPS, combine, crop_layout, evaluate, topk_error, view_probabilities
 from ..tables import format_table
+
+
+def crop_probabilities(models, dataset, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size,
+                       **kwargs) -> tuple[Tensor, Tensor]:
+    """Every classifier's softmax on every view, kept: ``(probs, labels)``, ``probs`` of shape
+    ``(models, heads, images, n_crops, classes)`` (heads 1, or 3 with ``heads="all"``). Memory grows
+    with the dataset, unlike `evaluate`. ``kwargs`` as for `multicrop.evaluate` (not ``reduce``)."""
+    parts, labels = [], []
+    for probs, ys in view_probabilities(models, dataset, n_crops, crop_size, **kwargs):
+        n_heads = 3 if kwargs.get("heads") == "all" else 1
+        parts.append(probs.unflatten(0, (-1, n_heads)))  # classifiers → (models, heads)
+        labels.append(ys)
+    return torch.cat(parts, 2), torch.cat(labels)
+
+
+def nested_indices(n_crops: int, height: int, width: int,
+                   crop_size: int = paper.TESTING.crop_size) -> list[int]:
+    """Positions among the 144 views of the ``n_crops`` scheme's views, so that one 144-crop run also
+    scores 10 crops (always among them) and 1 (on square images; elsewhere rounding can move it a
+    pixel, and this raises)."""
+    where = {k.place: k.index for k in crop_layout(height, width, 144, crop_size) if k.square == "centre"}
+    out = []
+    for k in crop_layout(height, width, n_crops, crop_size):
+        if k.place not in where:
+            raise ValueError(f"{height}×{width} 的图像上，{n_crops} 个裁剪方案的第 {k.index} 个视图"
+                             f"（{k.label()}）不在 144 个视图之中（取整差了一个像素）；请直接用 evaluate 计算")
+        out.append(where[k.place])
+    return out
+
+
+def combined_probs(probs: Tensor, *, models: Sequence[int] | None = None,
+                   crops: Sequence[int] | None = None, heads: str = "main",
+                   reduce: str = "mean") -> Tensor:
+    """§7's combination (`multicrop.combine`) over a selection of kept probabilities: ``(images,
+    classes)``. ``models``/``crops`` are indices (default all); ``heads="all"`` uses every head."""
+    if heads not in HEADS:
+        raise ValueError(f"heads 应为 {' 或 '.join(map(repr, HEADS))}，收到 {heads!r}")
+    if not isinstance(probs, Tensor) or probs.dim() != 5:
+        raise ValueError(f"probs 应为 crop_probabilities 返回的 (模型, 分类器, 图像, 裁剪, 类别) 5 维张量，"
+                         f"收到形状 {tuple(getattr(probs, 'shape', ()))}")
+    if heads == "all" and probs.shape[1] != 3:
+        raise ValueError(f"heads='all' 需要用 heads='all' 得到的概率（每个模型 3 个分类器），收到 {probs.shape[1]} 个")
+    m = _indices("models", models, probs.shape[0], "模型")
+    c = _indices("crops", crops, probs.shape[3], "裁剪")
+    sel = probs[m][:, : (1 if heads == "main" else 3)][:, :, :, c]
+    return combine(sel.flatten(0, 1), reduce)  # (classifiers, images, crops, classes)
+
+
+def _indices(name: str, chosen, n: int, what: str) -> list[int]:
+    """``chosen`` (None: all ``n``) as indices into ``range(n)``; empty would average over nothing."""
+    if chosen is None:
+        return list(range(n))
+    try:
+        chosen = [operator.index(i) for i in chosen]
+    except TypeError:
+        raise TypeError(f"{name} 应为整数下标的序列（例如 [0] 或 range(3)），收到 {chosen!r:.60}") from None
+    if not chosen:
+        raise ValueError(f"{name} 不能为空：至少选一个{what}（下标 0 到 {n - 1}），收到 []")
+    for i in chosen:
+        if not -n <= i < n:  # negative indices count from the end, as in Python
+            raise ValueError(f"{name} 中的下标 {i} 超出范围：probs 有 {n} 个{what}，下标应在 0 到 {n - 1} 之间")
+    return chosen
 
 
 @dataclass(frozen=True)
