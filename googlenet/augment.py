@@ -1,28 +1,19 @@
-"""§6's training-time image sampling, as transforms on float tensors C×H×W in [0, 1].
+"""§6's training-time image sampling, as transforms on float C×H×W tensors in [0, 1].
 
-The paper (§6) describes what "was verified to work very well after the competition":
+What §6 says "was verified to work very well after the competition":
 
-* patches of the image whose **area is uniform in 8 %–100 %** and whose **aspect ratio is
-  random in 3/4–4/3** (`RandomResizedCrop`; the constants come from `googlenet.paper.TRAINING`
-  and equal the defaults of torchvision's RandomResizedCrop, whose sampler we reuse);
-* the **photometric distortions** of Andrew Howard: random brightness, contrast and colour
-  (`PhotometricDistortion`; Fashion-MNIST is grey, so only brightness and contrast apply);
-* **random interpolation** when resizing: bilinear, area, nearest neighbour or bicubic with
-  equal probability, drawn per image (`resize`, inside `RandomResizedCrop`);
-* horizontal flips (standard since AlexNet, and Howard's too).
+* patches whose **area is uniform in 8 %–100 %** of the image and whose **aspect ratio is in
+  3/4–4/3** (`RandomResizedCrop`, torchvision's sampler with `googlenet.paper.TRAINING`'s constants);
+* Andrew Howard's **photometric distortions** (`PhotometricDistortion`; on grey Fashion-MNIST only
+  brightness and contrast apply);
+* **random interpolation**: bilinear, area, nearest or bicubic with equal probability (`resize`);
+* horizontal flips.
 
-All randomness comes from torch's global generator, so `torch.manual_seed` makes a run of
-transforms reproducible (the trainer seeds it per epoch, see `googlenet.train`).
-
-Two strengths are offered (`train_transform`): ``"paper"`` is §6 as written; ``"light"`` is
-what the book's runs of a few epochs use: the whole image (no crop), resized with a random
-interpolation, mild photometric distortion, flips. §6's recipe was for hundreds of epochs on
-1.2 million images. In a few epochs on the Fashion-MNIST subset the network is still
-underfitting (training accuracy ≈ test accuracy) and anything that makes the task harder costs
-accuracy. `benchmarks/augmentation_short_runs.py` trains notebook 06's recipe once per strength
-(its table in benchmarks/README.md is generated from the result file): §6's crops cost far
-more than "light", which keeps the rest of §6 (random interpolation, photometric distortion,
-flips) for a few points against no augmentation at all.
+Randomness comes from torch's global generator, so `torch.manual_seed` reproduces a run.
+`train_transform`'s ``"paper"`` is §6 as written, for hundreds of epochs on ImageNet. The book's
+runs of a few epochs still underfit, and crops only make the task harder, so they use ``"light"``:
+the whole image, random interpolation, mild distortion, flips. `benchmarks/augmentation_short_runs.py`
+measures what each strength costs (the table in benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -59,18 +50,10 @@ def _check_image(img) -> None:
 
 
 def resize(img: Tensor, size: int | tuple[int, int], interpolation: str = "bilinear") -> Tensor:
-    """Resize a C×H×W image in [0, 1] with one of §6's four interpolations.
-
-    * ``"bilinear"``, ``"bicubic"``: ``F.interpolate`` with ``antialias=True`` (when shrinking,
-      the kernel widens to cover every source pixel, as PIL does); bicubic overshoots at edges,
-      so its result is clipped back to [0, 1].
-    * ``"nearest"``: nearest neighbour (``"nearest-exact"``: PIL/OpenCV's pixel-centre rule).
-    * ``"area"``: every output pixel is the average of the source pixels it covers
-      (``F.interpolate(mode="area")``, i.e. adaptive average pooling, OpenCV's INTER_AREA when
-      shrinking). Enlarging, it averages the one or two source pixels under each output pixel,
-      which looks close to nearest neighbour: on 28-pixel Fashion-MNIST the sampled crops are
-      enlarged, so "area" and "nearest" differ only at pixel boundaries here.
-    """
+    """Resize a C×H×W image in [0, 1] with one of §6's four interpolations: antialiased
+    ``"bilinear"``/``"bicubic"`` (bicubic clipped back to [0, 1]), ``"nearest"`` (PIL's pixel-centre
+    rule) or ``"area"`` (the mean of the covered source pixels, OpenCV's INTER_AREA; enlarging, as
+    on 28-px Fashion-MNIST, it looks close to nearest)."""
     _check_image(img)
     size = _check_size(size)
     x = img.unsqueeze(0)
@@ -89,13 +72,9 @@ def resize(img: Tensor, size: int | tuple[int, int], interpolation: str = "bilin
 
 class RandomResizedCrop:
     """§6's patch sampling: area uniform in ``scale``, aspect ratio log-uniform in ``ratio``,
-    resized to ``size`` with an interpolation drawn uniformly from ``interpolations``.
-
-    The sampler is torchvision's (``RandomResizedCrop.get_params``); its defaults are §6's.
-    A drawn patch that does not fit inside the image is drawn again (up to 10 times, then the
-    central crop), so on a square image areas above 3/4, where a 4:3 patch stops fitting, come
-    up somewhat less often than a strictly uniform draw would give; below that the area is uniform.
-    """
+    resized to ``size`` with an interpolation drawn from ``interpolations``. The sampler is
+    torchvision's; a patch that does not fit is redrawn, so on a square image areas above 3/4
+    come up a little less often than uniform."""
 
     def __init__(self, size: int | tuple[int, int], scale: tuple[float, float] = paper.TRAINING.crop_area,
                  ratio: tuple[float, float] = paper.TRAINING.crop_aspect,
@@ -130,12 +109,8 @@ class RandomResizedCrop:
 
 
 class PhotometricDistortion:
-    """Howard-style photometric distortion: random brightness, contrast and (RGB only) saturation.
-
-    Each factor is drawn uniformly from [1 − s, 1 + s], applied in a random order
-    (torchvision's ColorJitter). A grey image has no colour to distort, so ``saturation`` is
-    ignored for 1-channel inputs.
-    """
+    """Howard-style photometric distortion: brightness, contrast and (RGB only) saturation factors
+    drawn from [1 − s, 1 + s], applied in random order (torchvision's ColorJitter)."""
 
     def __init__(self, brightness: float = 0.4, contrast: float = 0.4, saturation: float = 0.4):
         for name, value in (("brightness", brightness), ("contrast", contrast), ("saturation", saturation)):
@@ -209,11 +184,8 @@ def eval_transform(image_size: int, channels: int = 1) -> v2.Compose:
 
 
 def to_model_input(images: Tensor, image_size: int) -> Tensor:
-    """uint8 images (N×H×W grey or N×H×W×3 RGB) → normalised float batch N×C×S×S for the model.
-
-    The batched equivalent of `eval_transform`, for code that holds raw images (notebooks,
-    region crops in detection).
-    """
+    """uint8 images (N×H×W grey or N×H×W×3 RGB) → the normalised N×C×S×S batch `eval_transform`
+    makes of them (for raw images in notebooks and detection's region crops)."""
     if not isinstance(images, Tensor) or images.dtype != torch.uint8 or images.dim() not in (3, 4):
         raise ValueError(f"images 应为 uint8 的 N×H×W 或 N×H×W×3 张量，收到 "
                          f"{tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__}")

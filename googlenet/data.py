@@ -1,15 +1,11 @@
-"""Datasets: the Fashion-MNIST subset bundled with the package (the book's default everywhere).
+"""Datasets: the Fashion-MNIST subset bundled with the package, the book's default everywhere.
 
 `fashion_mnist_subset` loads a class-balanced sample of Fashion-MNIST (MIT licence, Zalando SE)
-that ships inside the package as ``googlenet/_data/fashion_mnist_subset.npz`` with a JSON
-manifest (sha256, counts, source), so that the book trains offline and identically on every
-machine. ``tools/make_subset.py`` regenerates it byte for byte from the original idx files.
-Larger datasets (the full Fashion-MNIST, Imagenette) are optional downloads in
-`googlenet.extras.downloads`.
-
-Every dataset here is an `ImageDataset`-like object with ``.targets``, ``.classes`` (Chinese
-names) and an optional ``transform`` applied on top of the raw image, which the transform
-receives as a float tensor C×H×W in [0, 1].
+shipped as ``googlenet/_data/fashion_mnist_subset.npz`` with a JSON manifest (sha256, counts,
+source), so the book trains offline and identically everywhere (``tools/make_subset.py`` rebuilds
+it byte for byte). Every dataset is `ImageDataset`-like: ``.targets``, ``.classes`` (Chinese
+names), and a ``transform`` that receives the image as a float C×H×W tensor in [0, 1]. Larger
+datasets are downloads in `googlenet.extras.downloads`.
 """
 
 from __future__ import annotations
@@ -27,9 +23,7 @@ from torch.utils.data import Dataset
 
 from .model import IMAGENET_MEAN, IMAGENET_STD  # noqa: F401 (re-exported: one definition)
 
-# ---------------------------------------------------------------------------------------------
-# Class names
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------- class names
 
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
@@ -51,9 +45,7 @@ FASHION_MNIST_MEAN, FASHION_MNIST_STD = (0.2860,), (0.3530,)
 
 SPLITS = ("train", "test")
 
-# ---------------------------------------------------------------------------------------------
-# The bundled subset
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------- the bundled subset
 
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 DATA_DIR = Path(__file__).parent / "_data"

@@ -1,18 +1,15 @@
 """GoogLeNet written out from Table 1 (`googlenet.paper.TABLE1`), the way torchvision writes it.
 
-`GoogLeNet.__init__` declares the layers one per line in Table 1's order, each reading its
-numbers from the table by row name; `forward` runs them in straight-line code with the shape
-at 224 px after each step. Module names are torchvision's (``conv1``, ``maxpool1``,
-``inception3a`` ...), so its ``state_dict`` loads with ``strict=True``.
+`GoogLeNet.__init__` declares the layers one per line in Table 1's order, reading their numbers
+from the table by row name; `_forward` runs them in straight-line code with the 224-px shape after
+each step. Module names are torchvision's, so its ``state_dict`` loads with ``strict=True``.
 
-Where the paper and torchvision's port differ, a named argument decides, and ``variant`` is
-the preset for those left at ``None`` (paper / torchvision): ``batch_norm`` False / True;
-``large_kernel`` 5 / 3 (the "5×5" branch's kernel; 3 is a slip torchvision keeps for its
-weights); ``lrn`` True (LocalRespNorm after maxpool1 and conv3, Figure 3) / False; ``ceil_mode``
-False (3×3/2 pools with "same" padding, Figure 3's "(S)") / True (no padding, round up);
-``maxpool4_kernel`` 3 (Table 1) / 2 (from TF-slim); ``aux_pool`` "fixed" (§5's 5×5/3) /
-"adaptive" (to 4×4 at any size); ``dropout`` 0.4 (Table 1) / 0.2. Both give Table 1's sizes at
-224 px; mixing is allowed: ``GoogLeNet(batch_norm=True)`` is Table 1's network with batch norm.
+Where the paper and torchvision's port differ, a named argument decides; ``variant`` presets
+those left at ``None`` (paper / torchvision): ``batch_norm`` False / True; ``large_kernel`` of the
+"5×5" branch 5 / 3 (a slip torchvision keeps for its weights); ``lrn`` (Figure 3) True / False;
+``ceil_mode`` False ("same" padding, Figure 3's "(S)") / True; ``maxpool4_kernel`` 3 / 2 (from
+TF-slim); ``aux_pool`` "fixed" (§5's 5×5/3) / "adaptive"; ``dropout`` 0.4 / 0.2. Mixing is allowed:
+``GoogLeNet(batch_norm=True)`` is Table 1's network with batch norm.
 """
 
 from __future__ import annotations
@@ -132,10 +129,9 @@ class Inception(nn.Module):
 class InceptionAux(nn.Module):
     """§5's auxiliary classifier: avg pool 5×5/3 → 1×1 conv 128 → FC 1024 → dropout → linear.
 
-    The 5×5/3 pool turns a 14×14 map (224 px input) into the 4×4 the FC layer expects. On
-    other input sizes it would not (a 64 px input gives 4×4 maps at 4a, 96 px gives 6×6), so
-    when the fixed pool does not land on 4×4 we pool adaptively to 4×4 instead: the one
-    deviation from §5, and what torchvision does at every size (``fixed_pool=False``).
+    The 5×5/3 pool turns 4a's 14×14 map (224 px input) into the 4×4 the FC layer expects; where it
+    would not (smaller inputs), it pools adaptively to 4×4, as torchvision always does
+    (``fixed_pool=False``): our one deviation from §5.
     """
 
     def __init__(self, in_channels: int, num_classes: int, *, dropout: float = paper.AUX.dropout,
@@ -167,29 +163,21 @@ class GoogLeNet(nn.Module):
     Args:
         num_classes, in_channels: 1000 and 3 for ImageNet; 10 and 1 for Fashion-MNIST.
         aux_logits: build §5's two auxiliary classifiers (for training, and for `heads`).
-        variant: ``"paper"`` or ``"torchvision"``: the preset for every argument left at None.
+        variant: ``"paper"`` or ``"torchvision"``, the preset for every argument left at None.
         dropout, aux_dropout: before the final linear layer, and inside the heads (§5: 70 %).
-        transform_input: re-normalise ImageNet-normalised RGB input to the [-1, 1] scaling the
-            ported torchvision weights expect (torchvision's ``transform_input``).
-        channels_last: NHWC memory layout; faster for training on CPU here
-            (``benchmarks/bench_model.py``), identical results up to float rounding.
-        batch_norm, large_kernel, lrn, ceil_mode, maxpool4_kernel, aux_pool: see the module
-            docstring. Each is independent: batch norm leaves LRN on; pass ``lrn=False`` too.
+        transform_input: map ImageNet-normalised RGB to the [-1, 1] scaling of torchvision's weights.
+        channels_last: NHWC layout, faster to train on CPU (``benchmarks/bench_model.py``).
+        batch_norm, large_kernel, lrn, ceil_mode, maxpool4_kernel, aux_pool: see the module docstring.
 
-    Input: float N×C×H×W, H and W ≥ 64, of the model's dtype and on its device. Anything else is
-    an error, not a silent conversion: converting float64 (``torch.from_numpy``'s) on every call
-    hides a 2× memory and precision cost, a per-batch copy to the GPU a slow input pipeline.
-    Under ``torch.autocast`` any float dtype is accepted (autocast picks each layer's dtype).
+    Input: float N×C×H×W, H and W ≥ 64, of the model's dtype and device (any float under autocast);
+    anything else is an error rather than a silent per-batch conversion. `forward` gives logits, or
+    ``GoogLeNetOutputs`` in training mode with heads; `heads` all three in any mode;
+    `intermediates`/`features` feature maps.
 
-    Output: `forward` gives logits, or ``GoogLeNetOutputs(logits, aux1, aux2)`` in training mode
-    with aux heads; `heads` all three in any mode; `intermediates`/`features` feature maps.
-
-    Initialisation (for training from scratch): convolutions and hidden linear layers are
-    He/Kaiming-normal with fan-in (each feeds a ReLU, so activations keep unit scale through 22
-    layers without batch norm); the classifiers (``fc``, ``aux*.fc2``) start at N(0, 0.01²) so
-    initial predictions are near uniform; biases and BN shifts 0. The heads are built without
-    drawing from the global generator and initialised last, so with the same seed a model with
-    heads and one without start from identical shared weights (the pairing §5's ablation needs).
+    Initialisation: Kaiming-normal (fan-in) for convolutions and hidden linear layers, so activations
+    keep their scale through 22 ReLU layers without batch norm; classifiers N(0, 0.01²), so initial
+    predictions are near uniform; biases 0. The heads are built off the global generator and
+    initialised last: with one seed, models with and without heads share identical weights.
     """
 
     def __init__(self, num_classes: int = paper.NUM_CLASSES, in_channels: int = paper.INPUT_CHANNELS,

@@ -32,14 +32,8 @@ DATASETS = ("subset", "fashion-mnist", "imagenette")
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that determines a training run's result (saved in, and checked against, checkpoints).
-
-    Defaults: the bundled Fashion-MNIST subset at 64 px, torchvision's GoogLeNet variant (with
-    batch normalisation: the paper's variant has none and trains far more slowly from scratch),
-    the one-cycle schedule and ``"light"`` augmentation: the recipe
-    ``benchmarks/bench_time_to_accuracy.py`` times against its targets (≥ 0.90 test accuracy
-    within 10 minutes on a 2-core CPU).
-    """
+    """Everything that determines a run's result (saved in, and checked against, checkpoints).
+    The defaults are the recipe ``benchmarks/bench_time_to_accuracy.py`` times against its target."""
 
     dataset: str = "subset"  # "subset" (bundled), "fashion-mnist" (full), "imagenette"
     train_per_class: int | None = None  # use only the first N training images of each class

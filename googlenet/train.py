@@ -1,20 +1,13 @@
 """The loop that trains GoogLeNet with §6's recipe (`googlenet.recipe`: loss = main + 0.3 ×
 (aux1 + aux2), SGD with momentum 0.9, the §6 image sampling, Polyak averaging).
 
-**The loop** (`train`) is written out in one function: per epoch, re-seed, then for every batch
-forward → loss → a finite-loss check → backward → SGD step → schedule → Polyak update; then
-evaluate the raw and the averaged weights, append a history entry, and write a checkpoint.
-``resume=True`` continues from the last checkpoint and ends bit-identical to an uninterrupted
-run on CPU: the data order is a function of (seed, epoch) and the random generator is re-seeded
-from (seed, epoch, rank) at the start of every epoch, so an epoch boundary carries no hidden
-state. A NaN/inf loss stops with `TrainingDivergedError` before the bad step; Ctrl-C stops with
-`TrainingInterrupted`; either way the last checkpoint on disk (written atomically after the last
-finished epoch, `googlenet.extras.checkpoint`) is untouched.
-
-**Scaling up**, off the reader's path: `googlenet.extras.device` picks the device and the precision
-(fp16 mixed precision with a GradScaler on a GPU; on a CPU bf16 only where it measures faster);
-under ``torchrun`` the same function trains with DistributedDataParallel
-(`googlenet.extras.distributed`).
+`train` writes the loop out: per epoch re-seed, then per batch forward → loss → finite check →
+backward → SGD step → schedule → Polyak update; then evaluate both weight sets, record the epoch
+and write a checkpoint (atomically, `googlenet.extras.checkpoint`). The data order and the random
+generator are functions of (seed, epoch, rank), so ``resume=True`` ends bit-identical to an
+uninterrupted run on CPU. A NaN loss (`TrainingDivergedError`) or Ctrl-C (`TrainingInterrupted`)
+stops with the last checkpoint untouched. Device, precision and torchrun (DDP) live in
+`googlenet.extras`, off the reader's path.
 """
 
 from __future__ import annotations
