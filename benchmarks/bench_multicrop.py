@@ -44,6 +44,7 @@ import time
 import torch
 
 from googlenet import GoogLeNet
+from googlenet import crops
 from googlenet import multicrop as mc
 
 
@@ -186,7 +187,7 @@ def main() -> None:
     images = data[0]
     start = time.perf_counter()
     for i in range(images.shape[0]):
-        mc.batch_views(images[i:i + 1], 144, args.crop)
+        crops.batch_views(images[i:i + 1], 144, args.crop)
     cut = (time.perf_counter() - start) / (images.shape[0] * 144)
     print(f"  cutting views alone: {1 / cut:,.0f} crops/s "
           f"({cut * best['144 crops'] * 100:.1f} % of the best 144-crop round's time)")

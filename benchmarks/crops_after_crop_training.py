@@ -24,6 +24,7 @@ import torch
 from torchvision.transforms import v2
 
 from googlenet import data
+from googlenet import crops
 from googlenet import multicrop as mc
 from googlenet.book import stats, table3
 from googlenet.data import fashion_mnist_subset, normalization
@@ -53,10 +54,10 @@ def main(argv: list[str] | None = None) -> None:
                                           preprocess=v2.Normalize(*normalization(1)))
     rows = table3.table3(probs, labels, 28, 28, crop)
     print(table3.table3_text(rows))
-    c1, _, c144 = (table3.nested_indices(n, 28, 28, crop) for n in mc.N_CROPS)
+    c1, _, c144 = (table3.nested_indices(n, 28, 28, crop) for n in crops.N_CROPS)
     fixed, broken = stats.paired_changes(table3.combined_probs(probs, crops=c1), table3.combined_probs(probs, crops=c144), labels)
     print(f"1 → 144 个裁剪：{fixed} 张由错变对，{broken} 张由对变错，McNemar 检验 p = {stats.mcnemar_p(fixed, broken):.3f}")
-    whole = [k.index for k in mc.crop_layout(28, 28, 144, crop) if k.position == "whole" and not k.mirrored][:1]
+    whole = [k.index for k in crops.crop_layout(28, 28, 144, crop) if k.position == "whole" and not k.mirrored][:1]
     print(f"整图缩放（笔记本 06 的评估方式）：top-1 错误率 {table3.score(probs, labels, crops=whole).top1_error:.2%}")
 
     payload = {"benchmark": "crops_after_crop_training", "provenance": provenance(), "config": config.to_dict(),

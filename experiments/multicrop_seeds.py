@@ -31,6 +31,7 @@ from torchvision.transforms import v2
 from experiments.aux_ablation import (FULL, SMOKE, VARIANT_NAMES_ZH, config_for, final_test_set, paper_recipe,
                                       run_name, train_arm, use_paper_recipe)
 from experiments.common import RUNS_DIR, provenance, verdict, write_json, output_dir
+from googlenet import crops
 from googlenet import multicrop as mc
 from googlenet.book import stats, table3
 from googlenet.extras.checkpoint import CheckpointError, load_checkpoint
@@ -90,8 +91,8 @@ def evaluate_variant(variant: str, seeds: list[int], scale: dict, runs_dir: Path
     normalize = v2.Normalize(*normalization(1))  # notebook 07: the training normalisation on each batch of views
     probs, labels = table3.crop_probabilities(models, subset, 144, crop, preprocess=normalize)
     eval_s = time.perf_counter() - start
-    schemes = {n: table3.nested_indices(n, SIDE, SIDE, crop) for n in mc.N_CROPS}
-    schemes["whole"] = [k.index for k in mc.crop_layout(SIDE, SIDE, 144, crop)
+    schemes = {n: table3.nested_indices(n, SIDE, SIDE, crop) for n in crops.N_CROPS}
+    schemes["whole"] = [k.index for k in crops.crop_layout(SIDE, SIDE, 144, crop)
                         if k.position == "whole" and not k.mirrored][:1]
     names = {"whole": "整图缩放", 1: "1 个裁剪", 10: "10 个裁剪", 144: "144 个裁剪"}
 

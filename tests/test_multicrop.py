@@ -17,6 +17,7 @@ from torch import nn
 from googlenet import GoogLeNet, paper
 from googlenet.book import stats
 from googlenet.tables import display_width
+from googlenet import crops
 from googlenet import multicrop as mc
 from googlenet.book import table3
 
@@ -52,7 +53,7 @@ def expected_source(x0, y0, size, crop, fx, fy):
 def paper_144_regions(height, width, crop):
     """The 72 unmirrored views as §7 words them: (scale, square, view) → region in resized image."""
     out = []
-    for s in mc.scales(crop):
+    for s in crops.scales(crop):
         h, w = short_side_resize(height, width, s)
         if w >= h:
             squares = [(0, 0), (centre(w - s), 0), (w - s, 0)]  # left, centre, right
@@ -67,7 +68,7 @@ def paper_144_regions(height, width, crop):
 
 
 def paper_10_regions(height, width, crop):
-    s = mc.scales(crop)[0]
+    s = crops.scales(crop)[0]
     h, w = short_side_resize(height, width, s)
     qx, qy, m = centre(w - s), centre(h - s), s - crop
     return [(qx + dx, qy + dy, crop, (h, w))
@@ -101,7 +102,7 @@ SHAPES = {"landscape": (45, 70), "portrait": (70, 45), "square": (50, 50),
 @pytest.mark.parametrize("crop", [32, 64])
 def test_144_views_are_the_papers(shape, crop):
     h, w = SHAPES[shape]
-    v = mc.views(coordinate_image(h, w), 144, crop)
+    v = crops.views(coordinate_image(h, w), 144, crop)
     assert v.shape == (144, 2, crop, crop)
     regions = paper_144_regions(h, w, crop)
     assert len(regions) == 72 == paper.TESTING.crops_per_image // 2
@@ -115,7 +116,7 @@ def test_144_views_are_the_papers(shape, crop):
 def test_10_views_are_krizhevskys(shape):
     h, w = SHAPES[shape]
     crop = 32
-    v = mc.views(coordinate_image(h, w), 10, crop)
+    v = crops.views(coordinate_image(h, w), 10, crop)
     assert v.shape == (10, 2, crop, crop)
     for i, region in enumerate(paper_10_regions(h, w, crop)):
         check_view(v[i], region, h, w, crop, mirrored=False)
@@ -125,8 +126,8 @@ def test_10_views_are_krizhevskys(shape):
 @pytest.mark.parametrize("shape", SHAPES)
 def test_1_view_is_the_centre_crop(shape):
     h, w = SHAPES[shape]
-    v = mc.views(coordinate_image(h, w), 1, 32)
-    s = mc.scales(32)[0]
+    v = crops.views(coordinate_image(h, w), 1, 32)
+    s = crops.scales(32)[0]
     rh, rw = short_side_resize(h, w, s)
     check_view(v[0], (centre(rw - 32), centre(rh - 32), 32, (rh, rw)), h, w, 32, mirrored=False)
 
@@ -135,7 +136,7 @@ def test_portrait_squares_run_top_to_bottom_and_landscape_left_to_right():
     # The centre pixel of each square's "whole" view: x grows across a landscape image,
     # y down a portrait one, and the other coordinate stays at the middle.
     for (h, w), moving in [((45, 70), 0), ((70, 45), 1)]:
-        v = mc.views(coordinate_image(h, w), 144, 32)
+        v = crops.views(coordinate_image(h, w), 144, 32)
         for scale in range(4):
             centres = [v[scale * 18 + q * 6 + 5, :, 16, 16] for q in range(3)]
             along = [c[moving].item() for c in centres]
@@ -146,7 +147,7 @@ def test_portrait_squares_run_top_to_bottom_and_landscape_left_to_right():
 
 def test_whole_square_view_spans_the_square():
     h, w = 45, 70
-    v = mc.views(coordinate_image(h, w), 144, 32)
+    v = crops.views(coordinate_image(h, w), 144, 32)
     left_whole, right_whole = v[5], v[17]
     # at scale 37 (37×57) the left square covers source x in [0, 45), the right one [24.6, 70)
     assert left_whole[0].min() < 1.5 and 43 < left_whole[0].max() < 45
@@ -155,26 +156,26 @@ def test_whole_square_view_spans_the_square():
 
 
 def test_scales_keep_the_papers_proportions():
-    assert mc.scales(224) == paper.TESTING.scales
-    assert mc.scales(64) == (73, 82, 91, 101)
-    assert mc.scales(112) == (128, 144, 160, 176)
+    assert crops.scales(224) == paper.TESTING.scales
+    assert crops.scales(64) == (73, 82, 91, 101)
+    assert crops.scales(112) == (128, 144, 160, 176)
 
 
-@pytest.mark.parametrize("n", mc.N_CROPS)
+@pytest.mark.parametrize("n", crops.N_CROPS)
 def test_layout_matches_views_and_labels(n):
-    layout = mc.crop_layout(45, 70, n, 32)
+    layout = crops.crop_layout(45, 70, n, 32)
     assert len(layout) == n
     assert [k.index for k in layout] == list(range(n))
     if n > 1:
         half = n // 2
         assert not any(k.mirrored for k in layout[:half]) and all(k.mirrored for k in layout[half:])
     if n == 144:
-        assert [k.position for k in layout[:6]] == list(mc.POSITIONS)
+        assert [k.position for k in layout[:6]] == list(crops.POSITIONS)
         assert [k.square for k in layout[:18:6]] == ["left", "centre", "right"]
-        assert [k.scale for k in layout[:72:18]] == list(mc.scales(32))
+        assert [k.scale for k in layout[:72:18]] == list(crops.scales(32))
         assert layout[98].label() == "尺度 41 · 中正方形 · 左下角 · 镜像"  # 98 - 72 = 26 = 1·18 + 1·6 + 2
-        assert mc.crop_layout(70, 45, 144, 32)[6].label() == "尺度 37 · 中正方形 · 左上角"
-        assert mc.crop_layout(70, 45, 144, 32)[12].square == "bottom"
+        assert crops.crop_layout(70, 45, 144, 32)[6].label() == "尺度 37 · 中正方形 · 左上角"
+        assert crops.crop_layout(70, 45, 144, 32)[12].square == "bottom"
 
 
 # ---- independent check against torchvision's own transforms
@@ -188,17 +189,17 @@ def test_views_equal_torchvision_transforms(shape):
     torch.manual_seed(0)
     img = torch.rand(3, *shape)
     c = 32
-    s0 = mc.scales(c)[0]
+    s0 = crops.scales(c)[0]
     one = TF.center_crop(_tv_resize(img, [s0]), [c])
-    torch.testing.assert_close(mc.views(img, 1, c)[0], one)
+    torch.testing.assert_close(crops.views(img, 1, c)[0], one)
     square = TF.center_crop(_tv_resize(img, [s0]), [s0])
     five = torch.stack(TF.five_crop(square, [c]))
-    torch.testing.assert_close(mc.views(img, 10, c), torch.cat([five, five.flip(-1)]))
+    torch.testing.assert_close(crops.views(img, 10, c), torch.cat([five, five.flip(-1)]))
     # torchvision's TenCrop crops the mirrored image instead: the same corner views, reordered
     ten = torch.stack(TF.ten_crop(square, [c]))
-    torch.testing.assert_close(mc.views(img, 10, c)[[5, 6, 7, 8]], ten[[6, 5, 8, 7]])
+    torch.testing.assert_close(crops.views(img, 10, c)[[5, 6, 7, 8]], ten[[6, 5, 8, 7]])
     expected = []
-    for s in mc.scales(c):
+    for s in crops.scales(c):
         r = _tv_resize(img, [s])
         h, w = r.shape[-2:]
         corners = [(0, 0), (centre(w - s), 0), (w - s, 0)] if w >= h else \
@@ -207,7 +208,7 @@ def test_views_equal_torchvision_transforms(shape):
             sq = TF.crop(r, y0, x0, s, s)
             expected += list(TF.five_crop(sq, [c])) + [_tv_resize(sq, [c, c])]
     expected = torch.stack(expected)
-    torch.testing.assert_close(mc.views(img, 144, c), torch.cat([expected, expected.flip(-1)]))
+    torch.testing.assert_close(crops.views(img, 144, c), torch.cat([expected, expected.flip(-1)]))
 
 
 def test_pil_image_gives_the_same_views():
@@ -215,34 +216,34 @@ def test_pil_image_gives_the_same_views():
     arr = (torch.rand(40, 60, 3) * 255).to(torch.uint8)
     pil = Image.fromarray(arr.numpy())
     as_tensor = arr.permute(2, 0, 1).float() / 255
-    torch.testing.assert_close(mc.views(pil, 144, 16), mc.views(as_tensor, 144, 16))
+    torch.testing.assert_close(crops.views(pil, 144, 16), crops.views(as_tensor, 144, 16))
     gray = Image.fromarray(arr[..., 0].numpy(), mode="L")
-    assert mc.views(gray, 10, 16).shape == (10, 1, 16, 16)
+    assert crops.views(gray, 10, 16).shape == (10, 1, 16, 16)
 
 
 def test_batch_views_equal_one_image_at_a_time():
     torch.manual_seed(2)
     imgs = torch.rand(3, 1, 28, 28)
-    batch = mc.batch_views(imgs, 144, 64)
+    batch = crops.batch_views(imgs, 144, 64)
     for i in range(3):
-        torch.testing.assert_close(batch[i], mc.views(imgs[i], 144, 64))
+        torch.testing.assert_close(batch[i], crops.views(imgs[i], 144, 64))
 
 
 # ---- bad input
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: mc.views(torch.rand(3, 7, 100), 144, 224), "7×100 太小.*至少 8 像素"),
-    (lambda: mc.views(torch.rand(3, 100, 7), 10, 224), "100×7 太小"),
-    (lambda: mc.views(torch.rand(1, 28, 28), 144, 64), None),  # fine: 28 ≥ 9
-    (lambda: mc.views(torch.rand(1, 8, 8), 144, 64), "8×8 太小.*至少 9 像素"),
-    (lambda: mc.views(torch.rand(28, 28), 10, 64), "3 维张量.*形状 \\(28, 28\\)"),
-    (lambda: mc.views(torch.rand(2, 1, 28, 28), 10, 64), "3 维张量.*batch_views"),
-    (lambda: mc.views(torch.zeros(1, 28, 28, dtype=torch.uint8), 10, 64), "浮点张量.*uint8"),
-    (lambda: mc.views([[0.0]], 10, 64), "PIL 图像，收到 list"),
-    (lambda: mc.views(torch.rand(1, 28, 28), 5, 64), "n_crops 应为 1、10、144 之一，收到 5"),
-    (lambda: mc.views(torch.rand(1, 28, 28), 144, 3), "crop_size=3 太小"),
-    (lambda: mc.views(torch.rand(1, 28, 28), 1, 0), "crop_size 应为正整数.*收到 0"),
-    (lambda: mc.batch_views(torch.rand(1, 28, 28), 1, 16), "4 维张量"),
+    (lambda: crops.views(torch.rand(3, 7, 100), 144, 224), "7×100 太小.*至少 8 像素"),
+    (lambda: crops.views(torch.rand(3, 100, 7), 10, 224), "100×7 太小"),
+    (lambda: crops.views(torch.rand(1, 28, 28), 144, 64), None),  # fine: 28 ≥ 9
+    (lambda: crops.views(torch.rand(1, 8, 8), 144, 64), "8×8 太小.*至少 9 像素"),
+    (lambda: crops.views(torch.rand(28, 28), 10, 64), "3 维张量.*形状 \\(28, 28\\)"),
+    (lambda: crops.views(torch.rand(2, 1, 28, 28), 10, 64), "3 维张量.*batch_views"),
+    (lambda: crops.views(torch.zeros(1, 28, 28, dtype=torch.uint8), 10, 64), "浮点张量.*uint8"),
+    (lambda: crops.views([[0.0]], 10, 64), "PIL 图像，收到 list"),
+    (lambda: crops.views(torch.rand(1, 28, 28), 5, 64), "n_crops 应为 1、10、144 之一，收到 5"),
+    (lambda: crops.views(torch.rand(1, 28, 28), 144, 3), "crop_size=3 太小"),
+    (lambda: crops.views(torch.rand(1, 28, 28), 1, 0), "crop_size 应为正整数.*收到 0"),
+    (lambda: crops.batch_views(torch.rand(1, 28, 28), 1, 16), "4 维张量"),
     (lambda: mc.topk_error(torch.rand(4, 3), torch.zeros(4, dtype=torch.long), 5), "k 应在 1 到类别数 3"),
     (lambda: mc.topk_error(torch.rand(4, 3), torch.zeros(3, dtype=torch.long), 1), "应有 4 个元素"),
     (lambda: mc.combine(torch.rand(2, 3, 4), "mean"), "4 维张量"),
@@ -257,7 +258,7 @@ def test_bad_input_raises_chinese_errors(call, match):
 
 
 def test_one_crop_works_on_tiny_images():
-    assert mc.views(torch.rand(1, 2, 3), 1, 16).shape == (1, 1, 16, 16)
+    assert crops.views(torch.rand(1, 2, 3), 1, 16).shape == (1, 1, 16, 16)
 
 
 # ---- classifiers and evaluation
@@ -289,14 +290,14 @@ def reference_probs(models, images, n, c, reduce="mean"):
     out = []
     with torch.no_grad():
         for img in images:
-            v = mc.views(img, n, c)
+            v = crops.views(img, n, c)
             per_model = [m(v).softmax(1) for m in models]
             pooled = [p.mean(0) if reduce == "mean" else p.amax(0) for p in per_model]
             out.append(torch.stack(pooled).mean(0))
     return torch.stack(out)
 
 
-@pytest.mark.parametrize("n", mc.N_CROPS)
+@pytest.mark.parametrize("n", crops.N_CROPS)
 @pytest.mark.parametrize("reduce", mc.REDUCTIONS)
 def test_evaluate_averages_as_section_7_says(data, n, reduce):
     models = [Toy(0), Toy(1)]
@@ -398,7 +399,7 @@ def test_all_heads_evaluation_averages_three_classifiers(small_googlenet):
     assert res.n_classifiers == 3
     with torch.no_grad():
         expected = torch.stack([
-            torch.stack([h.softmax(1).mean(0) for h in mc.classifier_logits(model, mc.views(img, 10, 64), "all")]).mean(0)
+            torch.stack([h.softmax(1).mean(0) for h in mc.classifier_logits(model, crops.views(img, 10, 64), "all")]).mean(0)
             for img in images])
     torch.testing.assert_close(res.probs, expected, atol=1e-6, rtol=1e-5)
     main = mc.evaluate(model, (images, labels), 10, 64, return_probs=True).probs
@@ -450,8 +451,8 @@ def test_evaluate_rejects_bad_models_and_datasets(data):
 def test_views_of_every_scheme_are_distinct_at_the_minimum_size():
     # At min_image_side the corner crops of the smallest scale differ (they are the point).
     for crop in (16, 64, 224):
-        side = mc.min_image_side(144, crop)
-        v = mc.views(coordinate_image(side, side), 144, crop)
+        side = crops.min_image_side(144, crop)
+        v = crops.views(coordinate_image(side, side), 144, crop)
         for a, b in itertools.combinations(range(4), 2):
             assert not torch.allclose(v[a], v[b])
 
@@ -464,13 +465,13 @@ def test_the_10_views_are_among_the_144(shape):
     img = torch.rand(1, h, w)
     idx = table3.nested_indices(10, h, w, 32)
     assert len(idx) == 10 and len(set(idx)) == 10
-    torch.testing.assert_close(mc.views(img, 144, 32)[idx], mc.views(img, 10, 32), atol=0, rtol=0)
+    torch.testing.assert_close(crops.views(img, 144, 32)[idx], crops.views(img, 10, 32), atol=0, rtol=0)
 
 
 def test_the_single_centre_crop_is_among_the_144_for_square_images():
     img = torch.rand(1, 28, 28)
     idx = table3.nested_indices(1, 28, 28, 64)
-    torch.testing.assert_close(mc.views(img, 144, 64)[idx], mc.views(img, 1, 64), atol=0, rtol=0)
+    torch.testing.assert_close(crops.views(img, 144, 64)[idx], crops.views(img, 1, 64), atol=0, rtol=0)
     # 23×26 at crop 20 (scale 23): the centre square sits round(3/2) = 2 in and the centre crop
     # round(3/2) = 2 into it, 4 in all; the direct centre crop sits round(6/2) = 3 in
     with pytest.raises(ValueError, match="不在 144 个视图之中"):
@@ -482,10 +483,10 @@ def test_scores_from_kept_probabilities_equal_direct_evaluation(data):
     probs, labels = table3.crop_probabilities(models, data, 144, 16, chunk_size=100)
     assert probs.shape == (3, 1, 11, 144, 7) and torch.equal(labels, data[1])
     for n in (1, 10, 144):
-        crops = table3.nested_indices(n, 28, 28, 16)
+        kept = table3.nested_indices(n, 28, 28, 16)
         for members in ([0], [0, 1, 2]):
             for reduce in mc.REDUCTIONS:
-                s = table3.score(probs, labels, models=members, crops=crops, reduce=reduce)
+                s = table3.score(probs, labels, models=members, crops=kept, reduce=reduce)
                 r = mc.evaluate([models[i] for i in members], data, n, 16, reduce=reduce)
                 assert (s.top1_error, s.top5_error) == pytest.approx((r.top1_error, r.top5_error))
                 assert s.cost == r.cost == len(members) * n
@@ -604,16 +605,16 @@ def test_relabelled_subset_for_a_1000_class_model(data):
 
 
 def test_square_images_have_48_distinct_views_of_144():
-    keep, inverse = mc.distinct_views(28, 28, 144, 16)
+    keep, inverse = crops.distinct_views(28, 28, 144, 16)
     assert len(keep) == 48 and len(inverse) == 144
-    v = mc.views(torch.rand(1, 28, 28), 144, 16)
+    v = crops.views(torch.rand(1, 28, 28), 144, 16)
     assert torch.equal(v[keep][inverse], v)
     assert v.unique(dim=0).shape[0] == 48  # and the 48 do differ
-    assert len(mc.distinct_views(45, 70, 144, 16)[0]) == 144
-    assert len(mc.distinct_views(28, 28, 10, 16)[0]) == 10
+    assert len(crops.distinct_views(45, 70, 144, 16)[0]) == 144
+    assert len(crops.distinct_views(28, 28, 10, 16)[0]) == 10
 
 
-@pytest.mark.parametrize("n", mc.N_CROPS)
+@pytest.mark.parametrize("n", crops.N_CROPS)
 def test_dedupe_gives_the_same_answer_with_fewer_forward_passes(data, n):
     m = Toy(0)
     items = list(zip(data[0][:3], data[1][:3].tolist())) + [(torch.rand(1, 30, 50), 1)]
@@ -661,8 +662,8 @@ def test_chapter_figures_draw_in_chinese():
 
     classes = ("T恤/上衣", "裤子", "套头衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴")
     img = coordinate_image(45, 70)[:1] / 70
-    layout = mc.crop_layout(45, 70, 144, 32)
-    v = mc.views(img, 144, 32)
+    layout = crops.crop_layout(45, 70, 144, 32)
+    v = crops.views(img, 144, 32)
     text = _render(plots.plot_crop_grid(v, layout, title="144 个视图"))
     assert "144 个视图" in text and "左上\n原样" in text and "整个\n镜像" in text and "37 左" in text
     assert len(plots.plot_crop_grid(v, layout).axes) == 144
@@ -689,7 +690,7 @@ def test_crop_viewer_follows_its_slider():
     assert slider.max == 143 and "尺度 37 · 左正方形 · 左上角" in out.value
     slider.value = 100
     assert "第 100 个视图：尺度 41 · 中正方形 · 中心 · 镜像" in out.value and "data:image/png;base64," in out.value
-    text = widgets.describe_crop(mc.crop_layout(45, 70, 144, 32)[5], 45, 70)
+    text = widgets.describe_crop(crops.crop_layout(45, 70, 144, 32)[5], 45, 70)
     assert "缩放到 37×57（短边 37）" in text and "整个正方形缩放到裁剪大小" in text
     assert "x ∈ [0.0, 45.4)" in text  # the left square: 37 resized pixels = 37·70/57 source pixels
 

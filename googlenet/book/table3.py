@@ -15,7 +15,8 @@ import torch
 from torch import Tensor
 
 from .. import paper
-from ..multicrop import HEADS, N_CROPS, combine, crop_layout, evaluate, topk_error, view_probabilities
+from ..crops import N_CROPS, crop_layout
+from ..multicrop import HEADS, combine, evaluate, topk_error, view_probabilities
 from ..tables import format_table
 
 
