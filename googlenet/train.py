@@ -12,7 +12,6 @@ stops with the last checkpoint untouched. Device, precision and torchrun (DDP) l
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,16 +143,12 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, ove
     """Train ``config``, keeping ``out_dir/checkpoint.pt`` and ``history.json`` up to date.
 
     Args:
-        resume: continue from ``out_dir/checkpoint.pt`` if it exists (its config must equal
-            ``config``); a finished run is loaded, not retrained.
-        overwrite: start afresh even if ``out_dir`` holds a checkpoint. With neither flag an
-            existing checkpoint is an error, so that no work is lost by accident.
-        stop_after: stop once this many epochs (in total) are done, keeping the schedule of
-            ``config.epochs`` (to train in pieces, e.g. across Colab sessions).
+        resume: continue from the checkpoint in ``out_dir`` (same config); a finished run is loaded.
+        overwrite: start afresh. With neither flag an existing checkpoint is an error (no lost work).
+        stop_after: stop after this many epochs in total, on ``config.epochs``' schedule (train in pieces).
         device: "cpu", "cuda", or None for the GPU if there is one.
-        workers: DataLoader worker processes (0: augment in the training process).
-        eval_every: evaluate on the test split every this many epochs (and after the last).
-        datasets: (train, test) datasets whose items are ready inputs, instead of ``config.dataset``.
+        workers: DataLoader worker processes; eval_every: test every this many epochs (and at the end).
+        datasets: (train, test) datasets of ready inputs, instead of ``config.dataset``.
     """
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config 应为 TrainConfig，收到 {type(config).__name__}")
@@ -349,10 +344,8 @@ def _summary_line(e: dict, epochs: int) -> str:
 # --------------------------------------------------------------------------- loading a run
 
 def load_run(path: str | Path, device: str | torch.device = "cpu") -> TrainResult:
-    """A finished (or interrupted) run, both weight sets in eval mode.
-
-    ``path`` is a run's output directory (its ``checkpoint.pt`` is read) or a checkpoint file.
-    """
+    """A finished (or interrupted) run, both weight sets in eval mode, from its output directory or
+    a checkpoint file."""
     path = Path(path)
     ckpt = path if path.suffix == ".pt" or path.is_file() else path / CHECKPOINT_NAME
     state = load_checkpoint(ckpt, map_location="cpu")
@@ -377,20 +370,3 @@ def load_model(path: str | Path, device: str | torch.device = "cpu", *, averaged
     """The trained network of a run, in eval mode: Polyak-averaged weights unless ``averaged=False``."""
     result = load_run(path, device)
     return result.averaged if averaged else result.model
-
-
-def evaluate_checkpoint(path: str | Path, *, device: str | torch.device = "auto", data_root: str | Path = "data",
-                        test_per_class: int | None = None) -> tuple[TrainResult, Dataset, dict[str, dict]]:
-    """Evaluate a run's averaged and raw weights on the test split of the data it was trained on.
-
-    ``path`` is a run's output directory or a checkpoint file (that file is evaluated). For the
-    bundled subset the test split is the whole bundled one, or its first ``test_per_class``
-    images of every class. Returns (the run, the test set, {"Polyak 平均"/"原始": evaluate()'s dict}).
-    """
-    device = resolve_device(device)
-    run = load_run(path, device)
-    cfg = dataclasses.replace(run.config, train_per_class=None, test_per_class=test_per_class)
-    _, test_set = build_datasets(cfg, data_root=data_root)
-    precision = "fp32" if cfg.precision == "auto" else cfg.precision
-    return run, test_set, {name: evaluate(model, test_set, precision=precision)
-                           for name, model in (("Polyak 平均", run.averaged), ("原始", run.model))}

@@ -9,6 +9,7 @@ import torch
 
 from googlenet import paper, train
 from googlenet.extras.checkpoint import CheckpointError, load_checkpoint
+from googlenet.extras import cli
 from googlenet.model import GoogLeNetOutputs
 
 # 20 training images (2 per class), 10 test images, 64 px, batches of 5: 4 steps per epoch.
@@ -231,9 +232,9 @@ def test_evaluate_checkpoint_evaluates_the_file_it_is_given(tmp_path):
     out = tmp_path / "run"
     (out / "epoch1.pt").write_bytes((out / "checkpoint.pt").read_bytes())
     run(tmp_path, config=dataclasses.replace(TINY, epochs=3), overwrite=True)  # checkpoint.pt moves on
-    first, test_set, results = train.evaluate_checkpoint(out / "epoch1.pt", device="cpu", test_per_class=20)
+    first, test_set, results = cli.evaluate_checkpoint(out / "epoch1.pt", device="cpu", test_per_class=20)
     assert len(first.history) == 2  # the file named, not checkpoint.pt (3 epochs)
-    assert len(train.evaluate_checkpoint(out, device="cpu", test_per_class=20)[0].history) == 3
+    assert len(cli.evaluate_checkpoint(out, device="cpu", test_per_class=20)[0].history) == 3
     assert len(test_set) == 200 and set(results) == {"Polyak 平均", "原始"}  # not the config's 1 per class
     # the numbers are the independent evaluate() of the same weights on the same images
     assert results["原始"] == train.evaluate(first.model, test_set)

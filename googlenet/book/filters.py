@@ -1,13 +1,9 @@
-"""Fixed versus learned filters (§2: "Serre et al. [15] use a series of fixed Gabor filters
-of different sizes in order to handle multiple scales ... all filters in the Inception
-model are learned").
+"""Fixed versus learned filters (§2: "Serre et al. [15] use a series of fixed Gabor filters of
+different sizes ... all filters in the Inception model are learned").
 
-* `gabor_bank`: the S1 layer of Serre et al.'s model, filter sizes and Gabor parameters
-  from their formulas (sigma = 0.0036 s² + 0.35 s + 0.18, wavelength = sigma / 0.8,
-  aspect ratio 0.3), four orientations.
-* `learn_filters`: filters learned from image patches without any labels, by spherical
-  k-means on whitened patches (Coates & Ng, 2011): a few seconds on a CPU, and, like the
-  first layer of a trained convolutional network, it finds oriented edge detectors.
+`gabor_bank` is the S1 layer of Serre et al.'s model; `learn_filters` learns filters from image
+patches without labels (Coates & Ng, 2011) and, like a trained network's first layer, finds
+oriented edge detectors, in a few seconds on a CPU.
 """
 
 from __future__ import annotations
@@ -26,7 +22,7 @@ ORIENTATIONS = 4  # 0°, 45°, 90°, 135°
 
 
 def serre_parameters(size: int) -> tuple[float, float]:
-    """(sigma, wavelength) of the S1 Gabor filter of ``size``×``size`` pixels."""
+    """(sigma, wavelength) of the S1 Gabor filter of ``size``×``size`` pixels, by Serre et al.'s formulas."""
     _check_odd_size(size)
     sigma = 0.0036 * size**2 + 0.35 * size + 0.18
     return sigma, sigma / 0.8
@@ -43,8 +39,8 @@ def gabor_kernel(size: int, theta: float, sigma: float, wavelength: float,
     if sigma <= 0 or wavelength <= 0:
         raise ValueError(f"sigma 与 wavelength 应为正数，收到 sigma={sigma!r}, wavelength={wavelength!r}")
     r = size // 2
-    y, x = torch.meshgrid(torch.arange(-r, r + 1, dtype=torch.float64),
-                          torch.arange(-r, r + 1, dtype=torch.float64), indexing="ij")
+    offsets = torch.arange(-r, r + 1, dtype=torch.float64)
+    y, x = torch.meshgrid(offsets, offsets, indexing="ij")
     xr = x * math.cos(theta) + y * math.sin(theta)
     yr = -x * math.sin(theta) + y * math.cos(theta)
     g = torch.exp(-(xr**2 + gamma**2 * yr**2) / (2 * sigma**2)) * torch.cos(2 * math.pi * xr / wavelength)
@@ -64,8 +60,7 @@ class GaborBank:
 
     @property
     def trainable_parameters(self) -> int:
-        """Nothing here is learned."""
-        return 0
+        return 0  # nothing here is learned
 
     @property
     def weights(self) -> int:
@@ -73,14 +68,9 @@ class GaborBank:
         return sum(k.numel() for k in self.kernels)
 
     def responses(self, image: Tensor) -> Tensor:
-        """|filter ∗ image| for every kernel: (len(kernels), H, W) for a (1, H, W) gray image.
-
-        Serre et al.'s S1 units take the absolute value, so that a dark-to-light and a
-        light-to-dark edge of one orientation excite the same unit.
-        """
-        if not isinstance(image, Tensor) or image.dim() != 3 or image.shape[0] != 1:
-            shape = tuple(image.shape) if isinstance(image, Tensor) else type(image).__name__
-            raise ValueError(f"image 应为形状 (1, H, W) 的单通道灰度张量，收到 {shape}")
+        """|filter ∗ image| for every kernel: (len(kernels), H, W) for a (1, H, W) gray image. The absolute
+        value (Serre et al.'s S1 units) makes both polarities of an edge excite the same unit."""
+        _check_gray(image)
         x = image.unsqueeze(0).float()
         maps = []
         for size in self.sizes:
@@ -96,10 +86,7 @@ def gabor_bank(sizes: tuple[int, ...] = (7, 11, 15), orientations: int = ORIENTA
     if not isinstance(orientations, int) or orientations < 1:
         raise ValueError(f"orientations 应为正整数，收到 {orientations!r}")
     thetas = tuple(math.pi * i / orientations for i in range(orientations))
-    kernels = []
-    for size in sizes:
-        sigma, wavelength = serre_parameters(size)
-        kernels += [gabor_kernel(size, t, sigma, wavelength) for t in thetas]
+    kernels = [gabor_kernel(size, t, *serre_parameters(size)) for size in sizes for t in thetas]
     return GaborBank(tuple(sizes), thetas, tuple(kernels))
 
 
@@ -107,17 +94,12 @@ def learn_filters(image: Tensor, n_filters: int = 32, patch: int = 8, n_patches:
                   iterations: int = 30, seed: int = 0, keep: float = 0.5) -> Tensor:
     """``n_filters`` filters of ``patch``×``patch`` learned from a gray image, no labels.
 
-    Coates & Ng (2011): take random patches (only the ``keep`` fraction with the most
-    contrast: flat background holds no edges, only JPEG noise that whitening would
-    amplify), normalise each one's brightness and contrast, whiten them (ZCA, so that the
-    strong correlation of neighbouring pixels does not dominate), then run spherical
-    k-means: each patch is assigned to the filter it correlates with most, and each filter
-    moves towards its patches. Returns (n_filters, patch, patch), each filter with unit
-    norm, in the whitened space.
+    Coates & Ng (2011): random patches (only the ``keep`` fraction with the most contrast:
+    flat background holds only JPEG noise, which whitening would amplify), normalised and
+    ZCA-whitened (so that the correlation of neighbouring pixels does not dominate), then
+    spherical k-means. Returns (n_filters, patch, patch), unit-norm filters in whitened space.
     """
-    if not isinstance(image, Tensor) or image.dim() != 3 or image.shape[0] != 1:
-        shape = tuple(image.shape) if isinstance(image, Tensor) else type(image).__name__
-        raise ValueError(f"image 应为形状 (1, H, W) 的单通道灰度张量，收到 {shape}")
+    _check_gray(image)
     h, w = image.shape[1:]
     if not (2 <= patch <= min(h, w)):
         raise ValueError(f"patch 应在 2 到图像边长 {min(h, w)} 之间，收到 {patch!r}")
@@ -127,20 +109,18 @@ def learn_filters(image: Tensor, n_filters: int = 32, patch: int = 8, n_patches:
         raise ValueError(f"需要 1 ≤ n_filters ≤ n_patches × keep，收到 n_filters={n_filters}, "
                          f"n_patches={n_patches}, keep={keep}")
     rng = np.random.default_rng(seed)
-    pixels = image[0].double().numpy()
     rows = rng.integers(0, h - patch + 1, n_patches)
     cols = rng.integers(0, w - patch + 1, n_patches)
-    windows = np.lib.stride_tricks.sliding_window_view(pixels, (patch, patch))
+    windows = np.lib.stride_tricks.sliding_window_view(image[0].double().numpy(), (patch, patch))
     X = windows[rows, cols].reshape(n_patches, -1)
     contrast = X.std(1)
     X = X[contrast >= np.quantile(contrast, 1 - keep)]
     # brightness/contrast normalisation; the epsilon is Coates & Ng's 10 on a 0-255 scale
     X = (X - X.mean(1, keepdims=True)) / np.sqrt(X.var(1, keepdims=True) + 10 / 255**2)
-    # ZCA whitening
     eigval, eigvec = np.linalg.eigh(np.cov(X, rowvar=False))
-    zca = eigvec @ np.diag(1 / np.sqrt(eigval + 0.1)) @ eigvec.T
-    X = (X - X.mean(0)) @ zca
-    # spherical k-means, started from random patches
+    X = (X - X.mean(0)) @ (eigvec @ np.diag(1 / np.sqrt(eigval + 0.1)) @ eigvec.T)  # ZCA whitening
+    # spherical k-means from random patches: each patch votes for the filter it correlates with
+    # most, and each filter moves towards its patches
     D = X[rng.choice(len(X), n_filters, replace=False)]
     D /= np.linalg.norm(D, axis=1, keepdims=True)
     index = np.arange(len(X))
@@ -154,6 +134,12 @@ def learn_filters(image: Tensor, n_filters: int = 32, patch: int = 8, n_patches:
         D[empty] = X[rng.choice(len(X), int(empty.sum()), replace=False)]  # restart unused filters
         D /= np.linalg.norm(D, axis=1, keepdims=True)
     return torch.from_numpy(D.reshape(n_filters, patch, patch)).float()
+
+
+def _check_gray(image) -> None:
+    if not isinstance(image, Tensor) or image.dim() != 3 or image.shape[0] != 1:
+        shape = tuple(image.shape) if isinstance(image, Tensor) else type(image).__name__
+        raise ValueError(f"image 应为形状 (1, H, W) 的单通道灰度张量，收到 {shape}")
 
 
 def _check_odd_size(size) -> None:

@@ -1,11 +1,9 @@
 """A 1×1 reduction seen as a projection: how much of a feature map survives 192 → k channels?
 
-Every pixel of a C-channel feature map is a C-dimensional vector, and a 1×1 convolution to
-k channels maps each of them linearly to k dimensions. Among all such linear maps, principal
-component analysis (PCA) gives the one that keeps the most variance (the best k-dimensional
-"embedding" of §4 in the least-squares sense); a random 1×1 convolution is the untrained
-baseline. `pca_reduction` returns the PCA projection as a real ``nn.Conv2d`` so that the
-notebook can apply it like any other layer.
+Every pixel of a C-channel map is a C-dimensional vector, and a 1×1 convolution maps it
+linearly to k dimensions. Principal component analysis (PCA) gives the linear map that keeps
+the most variance (§4's best k-dimensional "embedding", in the least-squares sense); a random
+1×1 convolution is the untrained baseline.
 """
 
 from __future__ import annotations
@@ -51,22 +49,20 @@ def channel_pca(features: Tensor) -> ChannelPCA:
     if x.shape[0] < 2:
         raise ValueError("至少需要 2 个像素位置才能估计协方差")
     mean = x.mean(0)
-    cov = (x - mean).T @ (x - mean) / (x.shape[0] - 1)
-    variances, vectors = torch.linalg.eigh(cov)  # ascending
+    variances, vectors = torch.linalg.eigh((x - mean).T @ (x - mean) / (x.shape[0] - 1))  # ascending
     order = variances.argsort(descending=True)
     return ChannelPCA(mean, vectors[:, order].T.contiguous(), variances[order].clamp_min(0))
 
 
 def pca_reduction(pca: ChannelPCA, k: int) -> tuple[nn.Conv2d, nn.Conv2d]:
-    """The best k-channel 1×1 reduction and its inverse, as two 1×1 convolutions.
+    """The best k-channel 1×1 reduction and its inverse, as two real 1×1 convolutions.
 
     reduce: y = P (x − mean) with P the first k principal directions (k×C);
     expand: x̂ = Pᵀ y + mean, the least-squares reconstruction of the C channels.
     """
     c = len(pca.mean)
     _check_k(k, c)
-    p = pca.components[:k].float()
-    mean = pca.mean.float()
+    p, mean = pca.components[:k].float(), pca.mean.float()
     reduce, expand = nn.Conv2d(c, k, 1), nn.Conv2d(k, c, 1)
     with torch.no_grad():
         reduce.weight.copy_(p.view(k, c, 1, 1))
@@ -79,33 +75,28 @@ def pca_reduction(pca: ChannelPCA, k: int) -> tuple[nn.Conv2d, nn.Conv2d]:
 def channel_variance_kept(original: Tensor, rebuilt: Tensor) -> Tensor:
     """Per channel: 1 − (squared reconstruction error) / (variation of the original), (C,).
 
-    A channel that is constant over the map (e.g. a ReLU unit that never fires) has no
-    variance to keep: its entry is NaN rather than a misleading 0 % or 100 %.
+    A channel constant over the map (e.g. a ReLU unit that never fires) has no variance to
+    keep: its entry is NaN rather than a misleading 0 % or 100 %.
     """
     if not isinstance(original, Tensor) or not isinstance(rebuilt, Tensor) or original.shape != rebuilt.shape:
         raise ValueError(f"original 与 rebuilt 应为形状相同的张量，收到 "
                          f"{getattr(original, 'shape', type(original).__name__)} 与 "
                          f"{getattr(rebuilt, 'shape', type(rebuilt).__name__)}")
     x, y = _pixels(original), _pixels(rebuilt)
-    centred = x - x.mean(0)
-    total = centred.pow(2).sum(0)
+    total = (x - x.mean(0)).pow(2).sum(0)
     kept = 1 - (x - y).pow(2).sum(0) / total
     return torch.where(total > 0, kept, torch.full_like(kept, float("nan")))
 
 
 def random_reduction_variance_kept(features: Tensor, k: int, seed: int = 0) -> float:
-    """Variance kept by a random 1×1 reduction to ``k`` channels, reconstructed at its best.
-
-    The random projection R (k×C, Gaussian) is followed by the least-squares linear map back
-    to C channels, so this is the most any decoder could recover from what R keeps.
-    """
+    """Variance kept by a random Gaussian 1×1 reduction R to ``k`` channels, followed by the
+    least-squares map back to C channels: the most any decoder could recover from what R keeps."""
     x = _pixels(features)
     x = x - x.mean(0)
     _check_k(k, x.shape[1])
     r = torch.randn(k, x.shape[1], generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     z = x @ r.T
-    decoder = torch.linalg.lstsq(z, x).solution  # (k, C)
-    residual = x - z @ decoder
+    residual = x - z @ torch.linalg.lstsq(z, x).solution  # decoder: (k, C)
     return float(1 - residual.pow(2).sum() / x.pow(2).sum())
 
 

@@ -1,16 +1,9 @@
-"""What the 1×1 reductions of Figure 2(b) save, counted on real modules.
+"""What the 1×1 reductions of Figure 2(b) save, counted on real modules (§4).
 
-* `UnreducedInception`: Figure 2(b) with the two reductions taken out (the 3×3 and 5×5
-  convolutions read the module's input directly); outputs exactly the channels of the
-  reduced module, so the two cost the same work to the next layer.
-* `reduction_savings`: both forms for every Inception row of Table 1.
-* `module_cost`: one module's weights, multiply-adds and output shape (the explorer uses it).
-* `stack_modules`: the channel blow-up of stacked naive modules (Figure 2(a)), §4: "the
-  merging of the output of the pooling layer with the outputs of convolutional layers would
-  lead to an inevitable increase in the number of outputs from stage to stage".
-
-All counts come from `googlenet.cost.layer_costs`. Modules are built on the "meta" device
-(shapes without memory or arithmetic), so counting is instant at any width.
+Modules are built on the "meta" device (shapes without memory or arithmetic), so counting
+with `googlenet.cost` is instant at any width. `stack_modules` shows §4's other
+point: stacked naive modules (Figure 2(a)) "lead to an inevitable increase in the number of
+outputs from stage to stage".
 """
 
 from __future__ import annotations
@@ -21,20 +14,20 @@ import torch
 from torch import Tensor, nn
 
 from .. import paper
-from ..cost import layer_costs
+from ..cost import total_cost
 from ..model import ConvBlock, Inception, NaiveInception
 
 
 class UnreducedInception(nn.Module):
-    """Figure 2(b) without its 1×1 reductions: same output channels, no bottleneck."""
+    """Figure 2(b) without its 1×1 reductions: the 3×3 and 5×5 convolutions read the input
+    directly. Same output channels as the reduced module, so the next layer's work is the same."""
 
     def __init__(self, in_channels: int, ch1x1: int, ch3x3: int, ch5x5: int, pool_proj: int):
         super().__init__()
         self.branch1 = ConvBlock(in_channels, ch1x1, 1)
         self.branch2 = ConvBlock(in_channels, ch3x3, 3, padding=1)
         self.branch3 = ConvBlock(in_channels, ch5x5, 5, padding=2)
-        self.branch4 = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1),
-                                     ConvBlock(in_channels, pool_proj, 1))
+        self.branch4 = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), ConvBlock(in_channels, pool_proj, 1))
         self.out_channels = ch1x1 + ch3x3 + ch5x5 + pool_proj
 
     def forward(self, x: Tensor) -> Tensor:
@@ -50,10 +43,8 @@ class ModuleCost:
 
 def module_cost(in_channels: int, size: int, ch1x1: int, ch3x3red: int, ch3x3: int,
                 ch5x5red: int, ch5x5: int, pool_proj: int, *, reduced: bool = True) -> ModuleCost:
-    """Cost of one Inception module on a ``size``×``size`` map of ``in_channels`` channels.
-
-    ``reduced=False`` costs `UnreducedInception` (the reduce widths are then ignored).
-    """
+    """Cost of one Inception module on a ``size``×``size`` map of ``in_channels`` channels;
+    ``reduced=False`` costs `UnreducedInception` (the reduce widths are then ignored)."""
     args = (in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj)
     for name, v in zip(("in_channels", "ch1x1", "ch3x3red", "ch3x3", "ch5x5red", "ch5x5", "pool_proj"), args):
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
@@ -61,17 +52,15 @@ def module_cost(in_channels: int, size: int, ch1x1: int, ch3x3red: int, ch3x3: i
     if not isinstance(size, int) or size < 1:
         raise ValueError(f"size 应为正整数（特征图边长），收到 {size!r}")
     with torch.device("meta"):
-        module = (Inception(*args) if reduced else
-                  UnreducedInception(in_channels, ch1x1, ch3x3, ch5x5, pool_proj))
+        module = Inception(*args) if reduced else UnreducedInception(in_channels, ch1x1, ch3x3, ch5x5, pool_proj)
     return _cost(module, (in_channels, size, size))
 
 
 def _cost(module: nn.Module, input_shape: tuple[int, int, int]) -> ModuleCost:
-    costs = layer_costs(module, input_shape)
-    with torch.no_grad():  # the output shape, measured by a (free) forward pass on "meta"
+    total = total_cost(module, input_shape)
+    with torch.no_grad():  # the output shape, from a (free) forward pass on "meta"
         output = module(torch.zeros(1, *input_shape, device="meta"))
-    return ModuleCost(sum(c.params for c in costs), sum(c.multiply_adds for c in costs),
-                      tuple(output.shape[1:]))
+    return ModuleCost(total.params, total.multiply_adds, tuple(output.shape[1:]))
 
 
 def inception_inputs() -> dict[str, tuple[int, int]]:
@@ -105,12 +94,9 @@ class ReductionSaving:
 def reduction_savings() -> list[ReductionSaving]:
     """Both forms of each of the nine Inception modules of Table 1 (224 px input)."""
     inputs = inception_inputs()
-    out = []
-    for row in paper.inception_rows():
-        c, size = inputs[row.name]
-        out.append(ReductionSaving(row.name, c, size, module_cost(c, size, *row.inception_args),
-                                   module_cost(c, size, *row.inception_args, reduced=False)))
-    return out
+    return [ReductionSaving(r.name, *inputs[r.name], module_cost(*inputs[r.name], *r.inception_args),
+                            module_cost(*inputs[r.name], *r.inception_args, reduced=False))
+            for r in paper.inception_rows()]
 
 
 @dataclass(frozen=True)
@@ -126,9 +112,9 @@ def stack_modules(n_modules: int, *, naive: bool, in_channels: int = 192, size: 
                   widths: tuple[int, ...] | None = None) -> list[StackStep]:
     """Stack ``n_modules`` identical modules, each reading the previous one's output.
 
-    ``widths``: Table 1's six columns (default: inception 3a's); the naive module uses only
+    ``widths``: Table 1's six columns (default: inception 3a's). The naive module uses only
     #1×1, #3×3 and #5×5 and passes its input through the pool branch, so its output grows by
-    the input's width at every step, while the reduced module's output stays fixed.
+    the input's width at every step; the reduced module's output stays fixed.
     """
     if not isinstance(n_modules, int) or n_modules < 1:
         raise ValueError(f"n_modules 应为正整数，收到 {n_modules!r}")

@@ -1,11 +1,9 @@
 """§3's two arguments about computation, measured.
 
-* Widening: "if two convolutional layers are chained, any uniform increase in the number of
-  their filters results in a quadratic increase of computation" (`widening_costs`).
-* Sparsity: "Even if the number of arithmetic operations is reduced by 100×, the overhead of
-  lookups and cache misses is so dominant that switching to sparse matrices would not pay
-  off" (`time_matmul`: torch's sparse CSR/COO products against the dense product, on the
-  machine that runs it, as the fraction of non-zero weights falls).
+* Widening: "any uniform increase in the number of their filters results in a quadratic
+  increase of computation" (`widening_costs`).
+* Sparsity: "the overhead of lookups and cache misses is so dominant that switching to sparse
+  matrices would not pay off" (`time_matmul`: torch's CSR/COO products against the dense one).
 """
 
 from __future__ import annotations
@@ -20,8 +18,8 @@ from torch import nn
 
 from ..cost import layer_costs
 
-# Shape of the timed product W (rows×inner, sparse) @ X (inner×cols, dense): a 1×1
-# convolution from 1024 to 1024 channels on a 28×28 map, written as a matrix product.
+# The timed product W (rows×inner, sparse) @ X (inner×cols, dense): a 1×1 convolution from
+# 1024 to 1024 channels on a 28×28 map, written as a matrix product.
 ROWS, INNER, COLS = 1024, 1024, 28 * 28
 DENSITIES = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)
 
@@ -56,11 +54,8 @@ def chained_convs(c1: int, c2: int | None = None, in_channels: int = 64, kernel:
 
 def chain_cost(c1: int, c2: int | None = None, in_channels: int = 64, size: int = 28,
                kernel: int = 3) -> ChainCost:
-    """Cost of `chained_convs` on a ``size``×``size`` map, by `googlenet.cost.layer_costs`.
-
-    The layers are built on PyTorch's "meta" device: shapes only, no memory, no arithmetic,
-    so even very wide layers cost nothing to count.
-    """
+    """Cost of `chained_convs` on a ``size``×``size`` map; built on the "meta" device (shapes
+    only, no memory or arithmetic), so even very wide layers cost nothing to count."""
     if not isinstance(size, int) or size < 1:
         raise ValueError(f"size 应为正整数（特征图边长），收到 {size!r}")
     with torch.device("meta"):
@@ -107,11 +102,8 @@ class SparseTiming:
 
 
 def _best_times(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Best-of-``repeats`` seconds for each function, measured round-robin.
-
-    Interleaving (dense, CSR, COO, dense, ...) means that a burst of load from other
-    processes slows all formats alike instead of spoiling one of them.
-    """
+    """Best-of-``repeats`` seconds for each function, measured round-robin, so that a burst of
+    load from other processes slows all formats alike instead of spoiling one of them."""
     for fn in fns.values():
         fn()  # warm-up: first calls allocate and pick kernels
     best = dict.fromkeys(fns, float("inf"))
@@ -127,14 +119,11 @@ def time_matmul(densities: Sequence[float] = DENSITIES, repeats: int = 5, seed: 
                 shape: tuple[int, int, int] = (ROWS, INNER, COLS), threads: int | None = 1) -> list[SparseTiming]:
     """Time W @ X with W dense, CSR and COO, for each density of W's non-zeros.
 
-    Non-zeros are placed uniformly at random (unstructured sparsity, the case §3 discusses).
-    The dense product always does rows·inner·cols multiply-adds, zeros included.
-
-    ``threads``: PyTorch threads during the measurement (restored afterwards); None keeps the
-    current setting. One thread by default compares the algorithms core for core: on a
-    shared machine a multi-threaded product waits for its slowest thread, so other
-    processes' load distorts it far more (on the 2-core machine this book was written on,
-    1 and 2 threads gave the same dense/sparse ratios when the machine was quiet).
+    Non-zeros are placed uniformly at random (unstructured sparsity, the case §3 discusses);
+    the dense product always does rows·inner·cols multiply-adds, zeros included.
+    ``threads``: PyTorch threads while measuring (restored afterwards; None keeps the current
+    setting). One thread compares the algorithms core for core: a multi-threaded product
+    waits for its slowest thread, so other processes' load distorts it far more.
     """
     if not densities or any(not (0 < d <= 1) for d in densities):
         raise ValueError(f"densities 中的每个密度都应在 (0, 1] 之间，收到 {list(densities)!r}")
@@ -145,44 +134,32 @@ def time_matmul(densities: Sequence[float] = DENSITIES, repeats: int = 5, seed: 
     rows, inner, cols = shape
     generator = torch.Generator().manual_seed(seed)
     previous_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
+    torch.set_num_threads(threads or previous_threads)
     x = torch.randn(inner, cols, generator=generator)
+    out = []
     try:
-        return _measure(densities, repeats, generator, x, rows, inner)
+        with warnings.catch_warnings():  # "Sparse CSR tensor support is in beta state": not the reader's concern
+            warnings.filterwarnings("ignore", message=".*[Ss]parse CSR tensor support is in beta.*")
+            for d in densities:
+                mask = torch.rand(rows, inner, generator=generator) < d
+                w = torch.randn(rows, inner, generator=generator) * mask
+                csr, coo = w.to_sparse_csr(), w.to_sparse_coo()
+                best = _best_times({"dense": lambda: w @ x, "csr": lambda: csr @ x,
+                                    "coo": lambda: torch.sparse.mm(coo, x)}, repeats)
+                out.append(SparseTiming(d, int(mask.sum()), cols, best["dense"], best["csr"], best["coo"]))
     finally:
         torch.set_num_threads(previous_threads)
-
-
-def _measure(densities, repeats, generator, x, rows, inner) -> list[SparseTiming]:
-    out = []
-    with warnings.catch_warnings():
-        # "Sparse CSR tensor support is in beta state": known, and not the reader's concern.
-        warnings.filterwarnings("ignore", message=".*[Ss]parse CSR tensor support is in beta.*")
-        for d in densities:
-            mask = torch.rand(rows, inner, generator=generator) < d
-            w = torch.randn(rows, inner, generator=generator) * mask
-            csr, coo = w.to_sparse_csr(), w.to_sparse_coo()
-            best = _best_times({"dense": lambda: w @ x, "csr": lambda: csr @ x,
-                                "coo": lambda: torch.sparse.mm(coo, x)}, repeats)
-            out.append(SparseTiming(density=d, nnz=int(mask.sum()), cols=x.shape[1],
-                                    dense_s=best["dense"], csr_s=best["csr"], coo_s=best["coo"]))
     return out
 
 
 def break_even_density(timings: Sequence[SparseTiming], fmt: str = "csr") -> float | None:
-    """The highest density from which on (down to the lowest measured) sparse beats dense.
-
-    None if sparse never wins at the lowest density measured. "From which on" makes a
-    single lucky measurement at a high density not count.
-    """
+    """The highest density from which on (down to the lowest measured) sparse beats dense, so
+    that a single lucky measurement at a high density does not count; None if sparse loses at the lowest."""
     if fmt not in ("csr", "coo"):
         raise ValueError(f"fmt 应为 'csr' 或 'coo'，收到 {fmt!r}")
-    ordered = sorted(timings, key=lambda t: t.density)
     best = None
-    for t in ordered:
-        if getattr(t, f"{fmt}_speedup") > 1:
-            best = t.density
-        else:
+    for t in sorted(timings, key=lambda t: t.density):
+        if getattr(t, f"{fmt}_speedup") <= 1:
             break
+        best = t.density
     return best

@@ -1,8 +1,6 @@
-"""Table 1's nine Inception rows, one at a time, on a real forward pass.
-
-`walk_inceptions` runs the network once to get the input of every Inception module (its
-predecessor's output, `GoogLeNet.intermediates`), then re-runs each module branch by branch
-(`Inception.branches`) so that the reader sees what each branch makes of that input before the concatenation.
+"""Table 1's nine Inception rows, one at a time, on a real forward pass: each module's input
+(its predecessor's output) run branch by branch, to show what each branch makes of it before
+the concatenation.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ import torch
 from torch import Tensor
 
 from .. import paper
-from ..cost import layer_costs
+from ..cost import total_cost
 from ..tables import display_width
 from ..model import GoogLeNet, Inception
 
@@ -35,11 +33,10 @@ class InceptionStep:
         lines = [f"{row.label}：输入 {_shape(self.input_shape)}"]
         width = max(display_width(b) for b in BRANCH_NAMES)
         for label, shape in zip(BRANCH_NAMES, self.branch_shapes):
-            pad = " " * (width - display_width(label))
-            lines.append(f"  分支 {label}{pad}  输出 {_shape(shape)}")
+            lines.append(f"  分支 {label}{' ' * (width - display_width(label))}  输出 {_shape(shape)}")
         total = " + ".join(str(s[0]) for s in self.branch_shapes)
         lines.append(f"  拼接：{total} = {self.output_shape[0]} 通道 → 输出 {_shape(self.output_shape)}"
-                     f"（表 1：{_shape(_chw(row.output))}）")
+                     f"（表 1：{'×'.join(map(str, row.output))}）")
         lines.append(f"  权重 {self.params:,}，乘加 {self.multiply_adds:,}"
                      f"（表 1 印刷：{row.params}、{row.ops}）")
         return "\n".join(lines)
@@ -68,20 +65,13 @@ def walk_inceptions(model: GoogLeNet, x: Tensor, names: tuple[str, ...] | None =
 
 
 def _step(name: str, module: Inception, x: Tensor) -> InceptionStep:
-    branches = module.branches(x)
-    output = module(x)
-    costs = layer_costs(module, tuple(x.shape[1:]))
-    return InceptionStep(
-        name, tuple(x.shape[1:]), tuple(tuple(b.shape[1:]) for b in branches), tuple(output.shape[1:]),
-        sum(c.params for c in costs), sum(c.multiply_adds for c in costs),
-        bool(torch.equal(torch.cat(branches, 1), output)),
-    )
+    branches, output = module.branches(x), module(x)
+    cost = total_cost(module, tuple(x.shape[1:]))
+    return InceptionStep(name, tuple(x.shape[1:]), tuple(tuple(b.shape[1:]) for b in branches),
+                         tuple(output.shape[1:]), cost.params, cost.multiply_adds,
+                         bool(torch.equal(torch.cat(branches, 1), output)))
 
 
 def _shape(chw: tuple[int, int, int]) -> str:
     c, h, w = chw
-    return f"{h}×{w}×{c}"  # Table 1 writes sizes as H×W×C
-
-
-def _chw(hwc: tuple[int, int, int]) -> tuple[int, int, int]:
-    return hwc[2], hwc[0], hwc[1]
+    return f"{h}×{w}×{c}"  # as Table 1 writes sizes

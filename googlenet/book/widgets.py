@@ -1,23 +1,23 @@
 """Interactive explorers for the notebooks (ipywidgets).
 
-Only core widgets that behave the same on ipywidgets 7.7 (Colab) and 8.x are used:
-IntSlider, Dropdown, VBox and HTML, wired with ``observe``. The result is written into an
-HTML widget rather than printed into an Output widget: printed text travels as stream
-messages whose destination depends on the runner (a browser or nbclient puts it inside the
-widget, a runner without widget support leaves it in the cell), whereas an HTML widget's
-value is plain state, the same everywhere, and its text shows up in the cell's committed
-text representation for nbval to compare. Each explorer's text comes from a plain function
-(``describe_*``) that tests can call without a kernel; the notebooks show a static figure
-beside every explorer, because nbval and the static book do not run widgets.
+Only core widgets that behave alike on ipywidgets 7.7 (Colab) and 8.x are used. Results go
+into an HTML widget, never printed: where printed text lands depends on the runner, while an
+HTML widget's value is plain state that nbval can compare. The text comes from pure
+``describe_*`` functions that tests call without a kernel; each explorer has a static figure
+beside it in the notebooks, because nbval and the static book do not run widgets.
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 
 import ipywidgets as w
+import numpy as np
+from PIL import Image, ImageDraw
 
-from .. import paper
+from .. import multicrop, paper
 from .reduction import inception_inputs, module_cost
 from .sparse import chain_cost
 
@@ -29,10 +29,10 @@ def _slider(**kwargs) -> w.IntSlider:
     return w.IntSlider(style=_STYLE, continuous_update=False, layout=w.Layout(width="420px"), **kwargs)
 
 
-def _wire(result: w.HTML, controls, describe) -> None:
-    """Write ``describe()`` into ``result`` now and whenever one of ``controls`` changes."""
+def _wire(result: w.HTML, controls, describe, figure=lambda: "") -> None:
+    """Write ``figure()`` (HTML) and ``describe()`` (text) into ``result`` now and whenever a control changes."""
     def update(change=None) -> None:
-        result.value = f"<pre>{html.escape(describe())}</pre>"
+        result.value = f"{figure()}<pre>{html.escape(describe())}</pre>"
 
     for control in controls:
         control.observe(update, names="value")
@@ -82,8 +82,7 @@ def describe_reduction(row: str, ch3x3red: int, ch5x5red: int) -> str:
 
 def reduction_explorer(row: str = "inception3a") -> w.VBox:
     """Pick an Inception row, move its two reduce widths, read the cost and output shape."""
-    rows = paper.inception_rows()
-    pick = w.Dropdown(options=[(r.label, r.name) for r in rows], value=row,
+    pick = w.Dropdown(options=[(r.label, r.name) for r in paper.inception_rows()], value=row,
                       description="Inception 模块", style=_STYLE)
     r3 = _slider(min=1, description="#3×3 降维")
     r5 = _slider(min=1, description="#5×5 降维")
@@ -119,12 +118,6 @@ def describe_crop(crop, height: int, width: int) -> str:
 
 def _png_html(image, box=None, *, display: int = 200) -> str:
     """A C×H×W image in [0, 1] as an inline <img>, enlarged to ``display`` px (longer side)."""
-    import base64
-    import io
-
-    import numpy as np
-    from PIL import Image, ImageDraw
-
     a = image.detach().cpu().clamp(0, 1).mul(255).round().byte().numpy()
     a = a[0] if a.shape[0] == 1 else a.transpose(1, 2, 0)
     pil = Image.fromarray(np.ascontiguousarray(a)).convert("RGB")
@@ -139,28 +132,19 @@ def _png_html(image, box=None, *, display: int = 200) -> str:
 
 
 def crop_viewer(image, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size) -> w.VBox:
-    """A slider over the views of ``image`` (C×H×W in [0, 1], or PIL): each view, where it comes from
-    in the original (red box), and its description. The static twin is
-    `googlenet.book.plots.plot_crop_boxes`."""
-    from .. import multicrop
-
-    image = multicrop.as_image_tensor(image)  # a PIL image is welcome too
+    """A slider over the views of ``image`` (C×H×W in [0, 1], or PIL): each view, where it comes
+    from in the original (red box), and its description. Static twin: `googlenet.book.plots.plot_crop_boxes`."""
+    image = multicrop.as_image_tensor(image)
     views = multicrop.views(image, n_crops, crop_size)
     height, width = image.shape[-2:]
     layout = multicrop.crop_layout(height, width, n_crops, crop_size)
-    import html as _html
-
-    index = w.IntSlider(value=0, min=0, max=n_crops - 1, description="视图编号", continuous_update=False,
-                        style={"description_width": "initial"}, layout=w.Layout(width="420px"))
+    index = _slider(value=0, min=0, max=n_crops - 1, description="视图编号")
     out = w.HTML()
 
-    def update(change=None) -> None:
+    def figure() -> str:
         k = layout[index.value]
-        out.value = (_png_html(image, k.source_box(height, width))
-                     + _png_html(views[k.index], display=160)
-                     + f"<pre>{_html.escape(describe_crop(k, height, width))}</pre>")
+        return _png_html(image, k.source_box(height, width)) + _png_html(views[k.index], display=160)
 
-    index.observe(update, names="value")
-    update()
+    _wire(out, (index,), lambda: describe_crop(layout[index.value], height, width), figure)
     title = w.HTML(f"<b>{n_crops} 个裁剪的查看器</b>（{height}×{width} 的图像，裁剪边长 {crop_size}）")
     return w.VBox([title, index, out])

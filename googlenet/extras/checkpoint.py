@@ -1,14 +1,14 @@
 """Checkpoints that survive crashes: atomic writes, safe loads, clear errors.
 
-A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts, so that it loads
-with ``torch.load(weights_only=True)``, which refuses to run code hidden in a pickle. It is
-written to a temporary file in the same directory, flushed to disk (fsync) and then renamed
-over the old one (``os.replace`` is atomic), so a crash at any moment leaves either the old
-checkpoint or the new one, never half of one.
+A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts, so that it loads with
+``torch.load(weights_only=True)``, which refuses to run code hidden in a pickle. It is written to a
+temporary file, fsynced and renamed over the old one (``os.replace`` is atomic): a crash at any
+moment leaves the old checkpoint or the new one, never half of one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -39,16 +39,13 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
-    try:  # make the rename itself durable (not possible on every file system)
+        tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # make the rename itself durable (not possible on every file system)
         fd = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-    except OSError:
-        pass
     return path
 
 
@@ -87,11 +84,6 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
 
 def config_differences(saved: dict, current: dict, ignore: tuple[str, ...] = ()) -> list[str]:
     """Human-readable (Chinese) lines for every field where two configurations disagree."""
-    lines = []
-    for key in sorted(set(saved) | set(current)):
-        if key in ignore:
-            continue
-        a, b = saved.get(key, "（无）"), current.get(key, "（无）")
-        if a != b:
-            lines.append(f"{key}：检查点中为 {a!r}，本次为 {b!r}")
-    return lines
+    pairs = {key: (saved.get(key, "（无）"), current.get(key, "（无）")) for key in set(saved) | set(current)}
+    return [f"{key}：检查点中为 {a!r}，本次为 {b!r}" for key, (a, b) in sorted(pairs.items())
+            if a != b and key not in ignore]

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
+import re
+import shlex
 import sys
+from pathlib import Path
 
 
 def _table1(args: argparse.Namespace) -> None:
@@ -22,24 +27,25 @@ def _figures(args: argparse.Namespace) -> None:
 
 
 def _train(args: argparse.Namespace) -> None:
-    import os
-    from pathlib import Path
+    from matplotlib.figure import Figure
 
+    from ..book.plots import plot_training_curves
     from ..train import TrainConfig, train
+    from .checkpoint import atomic_write
 
-    config = TrainConfig(
-        dataset=args.dataset, train_per_class=args.train_per_class, test_per_class=args.test_per_class,
-        image_size=args.image_size, variant=args.variant, aux=not args.no_aux, epochs=args.epochs,
-        batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay, schedule=args.schedule,
-        warmup=args.warmup, augment=args.augment, ema_decay=args.ema_decay, precision=args.precision,
-        seed=args.seed)
+    fields = ("dataset", "train_per_class", "test_per_class", "image_size", "variant", "epochs", "batch_size", "lr",
+              "weight_decay", "schedule", "warmup", "augment", "ema_decay", "precision", "seed")  # flag = field
+    config = TrainConfig(aux=not args.no_aux, **{name: getattr(args, name) for name in fields})
     out_dir = Path(args.out_dir) if args.out_dir else Path("runs") / args.name
     result = train(config, out_dir, resume=args.resume, overwrite=args.overwrite, stop_after=args.stop_after,
                    progress=not args.no_progress, device=args.device, workers=args.workers,
                    eval_every=args.eval_every, data_root=args.data_root, download=args.download)
     if os.environ.get("RANK", "0") != "0":  # under torchrun only the first process reports
         return
-    _write_curves(result)
+    if result.history:  # curves.png beside the checkpoint (the training loop itself draws nothing)
+        fig = Figure(figsize=(12, 3.6), layout="constrained")
+        plot_training_curves(result.history, fig=fig, title=result.out_dir.name)
+        atomic_write(result.out_dir / "curves.png", lambda f: fig.savefig(f, format="png", dpi=110))
     final = result.final
     if final.get("test_acc") is not None:
         print(f"完成 {final['epoch']}/{config.epochs} 轮：测试准确率 {final['test_acc']:.4f}，"
@@ -47,25 +53,28 @@ def _train(args: argparse.Namespace) -> None:
     print(f"输出目录：{out_dir}（checkpoint.pt、history.json、curves.png）")
 
 
-def _write_curves(result) -> None:
-    """curves.png beside the checkpoint (drawn by the book's plots; the training loop draws nothing)."""
-    from matplotlib.figure import Figure
+def evaluate_checkpoint(path: str | Path, *, device: str = "auto", data_root: str | Path = "data",
+                        test_per_class: int | None = None) -> tuple:
+    """Evaluate a run's averaged and raw weights on the test split of the data it was trained on.
 
-    from ..book.plots import plot_training_curves
-    from .checkpoint import atomic_write
+    ``path`` is a run's output directory or a checkpoint file (that file is evaluated). For the
+    bundled subset the test split is the whole bundled one, or its first ``test_per_class``
+    images of every class. Returns (the run, the test set, {"Polyak 平均"/"原始": evaluate()'s dict}).
+    """
+    from ..train import build_datasets, evaluate, load_run
+    from .device import resolve_device
 
-    if not result.history:
-        return
-    fig = Figure(figsize=(12, 3.6), layout="constrained")
-    plot_training_curves(result.history, fig=fig, title=result.out_dir.name)
-    atomic_write(result.out_dir / "curves.png", lambda f: fig.savefig(f, format="png", dpi=110))
+    device = resolve_device(device)
+    run = load_run(path, device)
+    cfg = dataclasses.replace(run.config, train_per_class=None, test_per_class=test_per_class)
+    _, test_set = build_datasets(cfg, data_root=data_root)
+    precision = "fp32" if cfg.precision == "auto" else cfg.precision
+    return run, test_set, {name: evaluate(model, test_set, precision=precision)
+                           for name, model in (("Polyak 平均", run.averaged), ("原始", run.model))}
 
 
 def _evaluate(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
     from ..tables import format_table
-    from ..train import evaluate_checkpoint
 
     run, test_set, results = evaluate_checkpoint(args.run, device=args.device, data_root=args.data_root,
                                                  test_per_class=args.test_per_class)
@@ -80,9 +89,43 @@ def _evaluate(args: argparse.Namespace) -> None:
                         for name, r in results.items()]))
 
 
-def _add_train_parsers(sub) -> None:
-    """`train` and `evaluate` (googlenet.train)."""
-    d = _train_defaults()
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors as one Chinese line (exit status 2, as argparse's own)."""
+
+    _MESSAGES = [(r"invalid (\w+) value: (.*)", r"值 \2 无效：应为 \1"),
+                 (r"invalid choice: (.*) \(choose from (.*)\)", r"选项 \1 无效：可选 \2"),
+                 (r"the following arguments are required: (.*)", r"缺少必需的参数 \1"),
+                 (r"unrecognized arguments: (.*)", r"无法识别的参数 \1"),
+                 (r"expected one argument", "需要一个值"),
+                 (r"argument (\S+): ", r"参数 \1：")]
+
+    def error(self, message: str):
+        for pattern, zh in self._MESSAGES:
+            message = re.sub(pattern, zh, message)
+        self.exit(2, f"错误：{message}（用 {self.prog} --help 查看用法）\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ..train import TrainConfig
+
+    parser = _Parser(
+        prog="python -m googlenet",
+        description="《深入卷积》配套命令行：核对表 1、重画论文插图、训练与评估 GoogLeNet。")
+    parser.add_argument("--debug", action="store_true", help="出错时显示完整的 Python 回溯（给开发者）")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="子命令", parser_class=_Parser)
+
+    p = sub.add_parser("table1", help="逐行重算表 1（输出尺寸、参数量、乘加次数）并与论文对照",
+                       description="逐行重算表 1（输出尺寸、参数量、乘加次数）并与论文印刷的数字对照。")
+    p.add_argument("--variant", choices=["paper", "torchvision"], default="paper", help="模型变体（默认 paper：忠实于论文）")
+    p.add_argument("--image-size", type=int, default=224, help="输入图像边长，像素（默认 224）")
+    p.set_defaults(func=_table1)
+
+    p = sub.add_parser("figures", help="由模型重画图 2（Inception 模块）与图 3（整个网络）",
+                       description="由 googlenet 包中的模型重画图 2 与图 3，写成 SVG。")
+    p.add_argument("--out", default="book/figures", help="输出目录（默认 book/figures）")
+    p.set_defaults(func=_figures)
+
+    d = TrainConfig()  # the defaults of `train`
     p = sub.add_parser("train", help="按 §6 的方法训练 GoogLeNet（默认：随包附带的 Fashion-MNIST 子集，CPU）",
                        description="按论文 §6 的方法训练 GoogLeNet：主损失 + 0.3 × 两个辅助分类器的损失，动量 0.9 的 SGD，"
                                    "§6 的随机裁剪、光度畸变与随机插值，Polyak 平均。每轮结束后把检查点、history.json 与 "
@@ -93,10 +136,8 @@ def _add_train_parsers(sub) -> None:
     g.add_argument("--data-root", default="data",
                    help="fashion-mnist / imagenette 的目录（默认 data）；fashion-mnist 也可指向装有四个 idx 文件的目录")
     g.add_argument("--download", action="store_true", help="数据不在 --data-root 中时联网下载")
-    g.add_argument("--train-per-class", type=int, default=d.train_per_class, metavar="N",
-                   help="每类只用前 N 张训练图像（默认全部）")
-    g.add_argument("--test-per-class", type=int, default=d.test_per_class, metavar="N",
-                   help="每类只用前 N 张测试图像（默认全部）")
+    g.add_argument("--train-per-class", type=int, default=d.train_per_class, metavar="N", help="每类只用前 N 张训练图像（默认全部）")
+    g.add_argument("--test-per-class", type=int, default=d.test_per_class, metavar="N", help="每类只用前 N 张测试图像（默认全部）")
     g = p.add_argument_group("模型与训练方法")
     g.add_argument("--image-size", type=int, default=d.image_size, help=f"输入边长，像素（默认 {d.image_size}，至少 64）")
     g.add_argument("--variant", choices=["paper", "torchvision"], default=d.variant,
@@ -136,51 +177,6 @@ def _add_train_parsers(sub) -> None:
     p.add_argument("--test-per-class", type=int, metavar="N", help="每类只评估前 N 张测试图像（默认全部）")
     p.set_defaults(func=_evaluate)
 
-
-def _train_defaults():
-    from ..train import TrainConfig
-
-    return TrainConfig()
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with its usage errors as one Chinese line (exit status 2, as argparse's own)."""
-
-    _MESSAGES = [(r"invalid (\w+) value: (.*)", r"值 \2 无效：应为 \1"),
-                 (r"invalid choice: (.*) \(choose from (.*)\)", r"选项 \1 无效：可选 \2"),
-                 (r"the following arguments are required: (.*)", r"缺少必需的参数 \1"),
-                 (r"unrecognized arguments: (.*)", r"无法识别的参数 \1"),
-                 (r"expected one argument", "需要一个值"),
-                 (r"argument (\S+): ", r"参数 \1：")]
-
-    def error(self, message: str):
-        import re
-
-        for pattern, zh in self._MESSAGES:
-            message = re.sub(pattern, zh, message)
-        self.exit(2, f"错误：{message}（用 {self.prog} --help 查看用法）\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="python -m googlenet",
-        description="《深入卷积》配套命令行：核对表 1、重画论文插图、训练与评估 GoogLeNet。")
-    parser.add_argument("--debug", action="store_true", help="出错时显示完整的 Python 回溯（给开发者）")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="子命令", parser_class=_Parser)
-
-    p = sub.add_parser("table1", help="逐行重算表 1（输出尺寸、参数量、乘加次数）并与论文对照",
-                       description="逐行重算表 1（输出尺寸、参数量、乘加次数）并与论文印刷的数字对照。")
-    p.add_argument("--variant", choices=["paper", "torchvision"], default="paper",
-                   help="模型变体（默认 paper：忠实于论文）")
-    p.add_argument("--image-size", type=int, default=224, help="输入图像边长，像素（默认 224）")
-    p.set_defaults(func=_table1)
-
-    p = sub.add_parser("figures", help="由模型重画图 2（Inception 模块）与图 3（整个网络）",
-                       description="由 googlenet 包中的模型重画图 2 与图 3，写成 SVG。")
-    p.add_argument("--out", default="book/figures", help="输出目录（默认 book/figures）")
-    p.set_defaults(func=_figures)
-
-    _add_train_parsers(sub)
     return parser
 
 
@@ -188,40 +184,28 @@ def main(argv: list[str] | None = None) -> None:
     """Run a subcommand. A user's mistake ends in one ``错误：`` line on stderr and exit status 2, a
     run that failed (download, divergence, disk) in status 1, Ctrl-C in status 130; ``--debug``
     shows the traceback instead."""
-    from .checkpoint import CheckpointError
     from ..train import TrainingDivergedError, TrainingInterrupted
 
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except TrainingInterrupted as err:
+    except (TrainingInterrupted, ValueError, TypeError, OSError, TrainingDivergedError, RuntimeError) as err:
         if args.debug:
             raise
-        _fail(130, f"已中断：{err}。接着训练：{_resume_command(argv)}", prefix="")
-    except (ValueError, TypeError, FileExistsError, FileNotFoundError, CheckpointError) as err:
-        if args.debug:
-            raise
-        _fail(2, str(err))
-    except (ConnectionError, TrainingDivergedError, OSError, RuntimeError) as err:
-        if args.debug:
-            raise
-        _fail(1, str(err) or type(err).__name__)
+        if isinstance(err, TrainingInterrupted):
+            resume = [a for a in argv if a != "--overwrite"] + ([] if "--resume" in argv else ["--resume"])
+            _fail(130, f"已中断：{err}。接着训练：python -m googlenet {shlex.join(resume)}", prefix="")
+        elif isinstance(err, (ValueError, TypeError, FileExistsError, FileNotFoundError)):  # incl. CheckpointError
+            _fail(2, str(err))
+        else:
+            _fail(1, str(err) or type(err).__name__)
 
 
 def _fail(status: int, message: str, prefix: str = "错误：") -> None:
     one_line = "；".join(part.strip() for part in message.splitlines() if part.strip())
     print(f"{prefix}{one_line}（加 --debug 可查看完整回溯）" if prefix else one_line, file=sys.stderr)
     sys.exit(status)
-
-
-def _resume_command(argv: list[str]) -> str:
-    import shlex
-
-    args = [a for a in argv if a != "--overwrite"]
-    if "--resume" not in args:
-        args.append("--resume")
-    return "python -m googlenet " + shlex.join(args)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,8 @@
 """Where training runs and in which precision: `resolve_device`, `resolve_precision`, `autocast`.
 
-``precision="auto"`` is decided by measurement, not by a rule about CPU features: a CPU that
-*supports* bfloat16 (AVX512-BF16) is not always faster in it. On the book's reference 2-core CPU
-(AVX512-BF16, no AMX) a GoogLeNet training step ran at 0.75-0.8× the fp32 speed in bf16, while
-CPUs with AMX tiles are reportedly faster. So on a CPU with native bf16, "auto" times a few
-training steps of the actual model in both precisions and keeps the faster one (cached per model
-shape and batch, about 10 s once per process); on CUDA it is fp16 mixed precision (with a
-GradScaler in the training loop); elsewhere fp32. `benchmarks/bench_model.py` reports the same
-bf16/fp32 ratio side by side.
+``precision="auto"`` is fp16 mixed precision on CUDA (the training loop adds a GradScaler); on a CPU
+with native bfloat16 it is whichever of fp32 and bf16 is faster in a few timed training steps, since
+a CPU that supports bf16 is not always faster in it (without AMX it can be slower); elsewhere fp32.
 """
 
 from __future__ import annotations
@@ -28,17 +23,17 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         resolved = torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise ValueError(f"device 应为 'cpu'、'cuda'、'cuda:0' 或 'auto'，收到 {device!r}") from err
+    except (RuntimeError, TypeError):
+        resolved = None
+    if resolved is None or resolved.type not in ("cpu", "cuda"):
+        raise ValueError(f"device 应为 'cpu'、'cuda'、'cuda:0' 或 'auto'，收到 {device!r}")
     if resolved.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(f"device={device!r}：这台机器没有可用的 CUDA GPU（或 PyTorch 不是 CUDA 版本）；"
                              "请改用 --device cpu，或 --device auto（有 GPU 就用 GPU）")
-        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
-            raise ValueError(f"device={device!r}：这台机器只有 {torch.cuda.device_count()} 块 GPU"
-                             f"（编号 0 到 {torch.cuda.device_count() - 1}）")
-    elif resolved.type != "cpu":
-        raise ValueError(f"device 应为 'cpu'、'cuda'、'cuda:0' 或 'auto'，收到 {device!r}")
+        count = torch.cuda.device_count()
+        if resolved.index is not None and resolved.index >= count:
+            raise ValueError(f"device={device!r}：这台机器只有 {count} 块 GPU（编号 0 到 {count - 1}）")
     return resolved
 
 
@@ -61,8 +56,7 @@ def resolve_precision(precision: str, device: torch.device, model: nn.Module | N
                       batch: torch.Tensor | None = None) -> str:
     """"fp32", "bf16" or "fp16" for ``precision`` ("auto" or one of those) on ``device``.
 
-    For "auto" on a CPU with native bf16, ``model`` and an example ``batch`` are timed in both
-    precisions (`measure_precision`); without them the safe choice is fp32.
+    "auto" on a CPU with native bf16 times ``model`` on ``batch`` (`measure_precision`); without them, fp32.
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision 应为 {', '.join(PRECISIONS)} 之一，收到 {precision!r}")
@@ -75,13 +69,12 @@ def resolve_precision(precision: str, device: torch.device, model: nn.Module | N
     return "fp32"
 
 
-def measure_precision(model: nn.Module, batch: torch.Tensor, device: torch.device, *,
-                      steps: int = 3) -> str:
+def measure_precision(model: nn.Module, batch: torch.Tensor, device: torch.device, *, steps: int = 3) -> str:
     """The faster of fp32 and bf16 for a forward+backward pass of ``model`` on ``batch`` (cached).
 
-    Interleaved timing (fp32, bf16, fp32, bf16 ...) after one warm-up step each, median of
-    ``steps``; bf16 must be at least 5 % faster to be chosen, since fp32 is exact and the
-    default. The model is left as it was: weights, batch-norm statistics, no gradients.
+    Interleaved, after a warm-up step each (the first bf16 step builds oneDNN's kernels), median of
+    ``steps``; bf16 must be 5 % faster to win over exact fp32. Weights and batch-norm statistics are
+    restored, gradients cleared.
     """
     key = (device.type, tuple(batch.shape), type(model).__name__,
            sum(p.numel() for p in model.parameters()), torch.get_num_threads())
@@ -92,24 +85,17 @@ def measure_precision(model: nn.Module, batch: torch.Tensor, device: torch.devic
     model.train()
     batch = batch.to(device)
     times: dict[str, list[float]] = {"fp32": [], "bf16": []}
-
-    def step(precision: str) -> float:
-        start = time.perf_counter()
-        with autocast(device, precision):
-            out = model(batch)
-        logits = out[0] if isinstance(out, tuple) else out
-        logits.float().sum().backward()
-        return time.perf_counter() - start
-
-    for precision in times:  # warm-up: the first bf16 step also builds oneDNN's kernels
-        step(precision)
-    for _ in range(steps):
+    for i in range(1 + steps):
         for precision in times:
-            times[precision].append(step(precision))
+            start = time.perf_counter()
+            with autocast(device, precision):
+                out = model(batch)
+            (out[0] if isinstance(out, tuple) else out).float().sum().backward()
+            if i > 0:  # step 0 is the warm-up
+                times[precision].append(time.perf_counter() - start)
     model.zero_grad(set_to_none=True)
     model.load_state_dict(saved)  # the probe's steps moved the batch-norm statistics
     model.train(was_training)
     median = {p: sorted(t)[len(t) // 2] for p, t in times.items()}
-    choice = "bf16" if median["bf16"] < 0.95 * median["fp32"] else "fp32"
-    _probe_cache[key] = choice
-    return choice
+    _probe_cache[key] = "bf16" if median["bf16"] < 0.95 * median["fp32"] else "fp32"
+    return _probe_cache[key]

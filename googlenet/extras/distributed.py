@@ -1,14 +1,11 @@
 """Data-parallel training across processes (``torchrun --nproc_per_node=N -m googlenet train``).
 
-torchrun starts N copies of the program and tells each its place through environment
-variables (``RANK``, ``LOCAL_RANK``, ``WORLD_SIZE``, ``MASTER_ADDR``/``MASTER_PORT``). Each
-process then trains a replica of the model on its own shard of every epoch
-(``DistributedSampler``) and ``DistributedDataParallel`` averages the gradients after every
-backward pass, so all replicas take the same step and keep identical weights. This is
-synchronous data parallelism; the paper's DistBelief used asynchronous SGD with a parameter
-server, which nothing in PyTorch's core provides.
-
-Backends: gloo on CPU, nccl on GPUs (one GPU per process, chosen by ``LOCAL_RANK``).
+torchrun starts N copies of the program (``RANK``, ``LOCAL_RANK``, ``WORLD_SIZE`` in the
+environment); each trains a replica on its own shard of every epoch (``DistributedSampler``) and
+``DistributedDataParallel`` averages the gradients after every backward pass, so the replicas stay
+identical. This is synchronous data parallelism; the paper's DistBelief used asynchronous SGD with a
+parameter server, which PyTorch's core does not provide. Backends: gloo on CPU, nccl on GPUs (one
+GPU per process, chosen by ``LOCAL_RANK``).
 """
 
 from __future__ import annotations
@@ -38,13 +35,11 @@ class Context:
 
 def setup(device_type: str) -> Context:
     """Join the process group if torchrun started us (``WORLD_SIZE`` > 1); otherwise a 1-process context."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return Context()
-    owns = False
-    if not dist.is_initialized():
+    owns = not dist.is_initialized()
+    if owns:
         dist.init_process_group("nccl" if device_type == "cuda" else "gloo")
-        owns = True
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     if device_type == "cuda":
         torch.cuda.set_device(local_rank)

@@ -23,10 +23,6 @@ from torch.utils.data import Dataset
 from ..data import (FASHION_MNIST_CLASSES_ZH, IMAGENETTE_CLASSES_ZH, IMAGENETTE_IMAGENET_INDEX,
                     IMAGENETTE_WNIDS, ImageDataset, _check_split)
 
-# ---------------------------------------------------------------------------------------------
-# idx files (the original Fashion-MNIST format) and regenerating the subset
-# ---------------------------------------------------------------------------------------------
-
 _IDX_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
               "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 
@@ -41,14 +37,13 @@ def read_idx(path: str | Path) -> np.ndarray:
     except OSError as err:
         raise ValueError(f"无法读取 idx 文件 {path.name}：{err}") from err
     if len(data) < 4 or data[:2] != b"\0\0" or data[2] != 0x08:
-        raise ValueError(f"{path.name} 不是 uint8 的 idx 文件（前 4 字节为 {data[:4]!r}，"
-                         "应为 00 00 08 维数）")
+        raise ValueError(f"{path.name} 不是 uint8 的 idx 文件（前 4 字节为 {data[:4]!r}，应为 00 00 08 维数）")
     ndim = data[3]
     shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
     body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if body.size != int(np.prod(shape)):
-        raise ValueError(f"{path.name} 的长度与表头不符：表头形状 {shape} 需要 {int(np.prod(shape))} 字节，"
-                         f"实际 {body.size} 字节（文件不完整？）")
+    size = int(np.prod(shape))
+    if body.size != size:
+        raise ValueError(f"{path.name} 的长度与表头不符：表头形状 {shape} 需要 {size} 字节，实际 {body.size} 字节（文件不完整？）")
     return body.reshape(shape)
 
 
@@ -70,10 +65,6 @@ def read_fashion_mnist_dir(directory: str | Path, split: str) -> tuple[np.ndarra
     return images, labels
 
 
-# ---------------------------------------------------------------------------------------------
-# Optional downloads: the full Fashion-MNIST and Imagenette
-# ---------------------------------------------------------------------------------------------
-
 DOWNLOAD_TIMEOUT_S = 20.0
 
 
@@ -94,14 +85,27 @@ def _download_error(what: str, root: Path, err: BaseException) -> ConnectionErro
                            f"googlenet.data.fashion_mnist_subset()；下载目标目录为 {root}")
 
 
+@contextlib.contextmanager
+def _fetching(what: str, root: Path, download: bool, timeout: float, missing: str):
+    """A torchvision dataset constructor's block: under the timeout, its errors in Chinese."""
+    try:
+        with socket_timeout(timeout):
+            yield
+    except RuntimeError as err:  # torchvision's "Dataset not found" or a failed check
+        if not download and "not found" in str(err):
+            raise FileNotFoundError(missing) from err
+        raise _download_error(what, root, err) from err
+    except OSError as err:  # URLError, socket.timeout, connection refused ...
+        raise _download_error(what, root, err) from err
+
+
 def fashion_mnist_full(split: str, root: str | Path = "data", *, download: bool = False,
                        transform: Callable[[Tensor], Tensor] | None = None,
                        timeout: float = DOWNLOAD_TIMEOUT_S) -> ImageDataset:
     """The whole Fashion-MNIST split (60,000 training or 10,000 test images).
 
-    ``root`` is either a directory holding the four idx files directly (e.g. Debian's
-    ``/usr/share/datasets/fashion-mnist``), or torchvision's layout (``root/FashionMNIST/raw``),
-    into which ``download=True`` fetches the files with ``torchvision.datasets.FashionMNIST``.
+    ``root`` holds the four idx files directly (like Debian's directory) or in torchvision's layout
+    (``root/FashionMNIST/raw``), into which ``download=True`` fetches them.
     """
     _check_split(split)
     root = Path(root)
@@ -112,16 +116,9 @@ def fashion_mnist_full(split: str, root: str | Path = "data", *, download: bool 
     else:
         from torchvision.datasets import FashionMNIST
 
-        try:
-            with socket_timeout(timeout):
-                ds = FashionMNIST(str(root), train=split == "train", download=download)
-        except RuntimeError as err:
-            if not download and "not found" in str(err):
-                raise FileNotFoundError(f"在 {root} 中找不到 Fashion-MNIST：请传入 download=True"
-                                        f"（命令行：--download）下载，或让 root 指向装有四个 idx 文件的目录") from err
-            raise _download_error("Fashion-MNIST", root, err) from err
-        except OSError as err:  # URLError, socket.timeout, connection refused ...
-            raise _download_error("Fashion-MNIST", root, err) from err
+        with _fetching("Fashion-MNIST", root, download, timeout,
+                       f"在 {root} 中找不到 Fashion-MNIST：请传入 download=True（命令行：--download）下载，或让 root 指向装有四个 idx 文件的目录"):
+            ds = FashionMNIST(str(root), train=split == "train", download=download)
         images, labels = ds.data, ds.targets
     return ImageDataset(images, labels, FASHION_MNIST_CLASSES_ZH, transform,
                         name=f"Fashion-MNIST ({split})")
@@ -133,8 +130,9 @@ class _ImagenetteDataset(Dataset):
     def __init__(self, base, transform):
         self.base = base
         self.transform = transform
-        self.classes = tuple(IMAGENETTE_CLASSES_ZH[IMAGENETTE_WNIDS.index(w)] for w in base.wnids)
-        self.imagenet_index = tuple(IMAGENETTE_IMAGENET_INDEX[IMAGENETTE_WNIDS.index(w)] for w in base.wnids)
+        order = [IMAGENETTE_WNIDS.index(w) for w in base.wnids]
+        self.classes = tuple(IMAGENETTE_CLASSES_ZH[i] for i in order)
+        self.imagenet_index = tuple(IMAGENETTE_IMAGENET_INDEX[i] for i in order)
         self.targets = torch.tensor([t for _, t in base._samples], dtype=torch.long)
         self.channels = 3
 
@@ -147,16 +145,13 @@ class _ImagenetteDataset(Dataset):
         img, _ = self.base[index]
         return pil_to_tensor(img.convert("RGB")).float().div_(255)
 
-    def __getitem__(self, index: int):
+    def __getitem__(self, index: int):  # as ImageDataset's
         img = self.image(index)
-        if self.transform is not None:
-            img = self.transform(img)
-        return img, int(self.targets[index])
+        return (img if self.transform is None else self.transform(img)), int(self.targets[index])
 
 
 def imagenette(split: str, root: str | Path = "data", *, size: str = "160px", download: bool = False,
-               transform: Callable[[Tensor], Tensor] | None = None,
-               timeout: float = DOWNLOAD_TIMEOUT_S) -> Dataset:
+               transform: Callable[[Tensor], Tensor] | None = None, timeout: float = DOWNLOAD_TIMEOUT_S) -> Dataset:
     """Imagenette (10 easy ImageNet classes) via ``torchvision.datasets.Imagenette``.
 
     ``split`` is "train" or "test" (Imagenette calls its test split "val"); ``size`` one of
@@ -170,20 +165,10 @@ def imagenette(split: str, root: str | Path = "data", *, size: str = "160px", do
     if size not in ("160px", "320px", "full"):
         raise ValueError(f"size 应为 '160px'、'320px' 或 'full'，收到 {size!r}")
     root = Path(root)
-    try:
-        with socket_timeout(timeout):
-            base = Imagenette(str(root), split="train" if split == "train" else "val", size=size,
-                              download=download)
-    except RuntimeError as err:
-        if not download and "not found" in str(err):
-            raise FileNotFoundError(f"在 {root} 中找不到 Imagenette（{size}）：请传入 download=True"
-                                    f"（命令行：--download）下载（约 100 MB 到 1.5 GB）") from err
-        raise _download_error("Imagenette", root, err) from err
-    except OSError as err:
-        raise _download_error("Imagenette", root, err) from err
+    with _fetching("Imagenette", root, download, timeout,
+                   f"在 {root} 中找不到 Imagenette（{size}）：请传入 download=True（命令行：--download）下载（约 100 MB 到 1.5 GB）"):
+        base = Imagenette(str(root), split="train" if split == "train" else "val", size=size, download=download)
     unknown = [w for w in base.wnids if w not in IMAGENETTE_WNIDS]
     if unknown:
         raise ValueError(f"{root} 中的 Imagenette 含有未知的类别目录 {unknown}，应为 {IMAGENETTE_WNIDS}")
     return _ImagenetteDataset(base, transform)
-
-

@@ -1,14 +1,9 @@
-"""torchvision's ImageNet weights for GoogLeNet: downloaded only when asked, never hanging offline.
+"""torchvision's ImageNet weights for GoogLeNet, downloaded only when asked and never hanging offline.
 
-`imagenet_googlenet` fetches ``GoogLeNet_Weights.IMAGENET1K_V1`` (top-1 69.78 %, top-5
-89.53 % on ImageNet's validation set, as torchvision reports) into torch hub's cache, the
-same file torchvision itself would use, and loads it into our
-``GoogLeNet(variant="torchvision", transform_input=True)``. Those weights were ported from
-TensorFlow and expect inputs scaled to [-1, 1]; ``transform_input=True`` converts the usual
-ImageNet-normalised input (``googlenet.data.IMAGENET_MEAN/STD``) to that scaling.
-
-The download runs under a socket timeout: on a machine without internet it fails within
-``timeout`` seconds with a Chinese ``ConnectionError`` instead of hanging.
+`imagenet_googlenet` fetches ``GoogLeNet_Weights.IMAGENET1K_V1`` (top-1 69.78 %, top-5 89.53 % on
+ImageNet's validation set, as torchvision reports) through torch hub's cache and loads it into our
+``GoogLeNet(variant="torchvision", transform_input=True)``: the weights were ported from TensorFlow
+and expect inputs in [-1, 1], which ``transform_input`` makes of ImageNet-normalised ones.
 """
 
 from __future__ import annotations
@@ -65,14 +60,10 @@ def imagenet_googlenet(timeout: float = DOWNLOAD_TIMEOUT_S, *, url: str | None =
                        cache_dir: str | Path | None = None) -> GoogLeNet:
     """Our torchvision-variant GoogLeNet with torchvision's ImageNet weights, in eval mode.
 
-    Args:
-        timeout: seconds the download may wait on the network before giving up.
-        url: where to fetch the state dict (default `weights_url()`; tests pass a ``file://``).
-        cache_dir: where to keep it (default torch hub's ``checkpoints`` directory, shared
-            with torchvision, so weights torchvision already downloaded are reused).
-
-    Inputs: RGB float images normalised with ImageNet's mean and std. The auxiliary heads are
-    loaded when the file holds them (torchvision's does; it notes they were never trained).
+    ``timeout``: seconds the download may wait on the network; ``url``: default `weights_url()`
+    (tests pass a ``file://``); ``cache_dir``: default torch hub's ``checkpoints``, shared with
+    torchvision. Inputs: RGB images normalised with ImageNet's mean and std. The auxiliary heads
+    are loaded when the file holds them (torchvision's does; it notes they were never trained).
     """
     url = url or weights_url()
     cache_dir = Path(cache_dir) if cache_dir is not None else Path(torch.hub.get_dir()) / "checkpoints"
