@@ -24,15 +24,14 @@ from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from .augment import eval_transform, train_transform
-from .extras.checkpoint import (FORMAT, CheckpointError, atomic_write_json, config_differences, load_checkpoint,
-                         save_checkpoint)
+from .extras.checkpoint import (CheckpointError, load_checkpoint, restore_training_state,
+                               save_training_state)
 from .extras.device import autocast, resolve_device, resolve_precision
 from .extras import distributed
 from .model import GoogLeNet, GoogLeNetOutputs
 from .recipe import TrainConfig, loss_terms, lr_curve, lr_factor, polyak_average  # noqa: F401 (re-exported)
 
 CHECKPOINT_NAME = "checkpoint.pt"
-HISTORY_NAME = "history.json"
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -150,14 +149,7 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, ove
         workers: DataLoader worker processes; eval_every: test every this many epochs (and at the end).
         datasets: (train, test) datasets of ready inputs, instead of ``config.dataset``.
     """
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config 应为 TrainConfig，收到 {type(config).__name__}")
-    if stop_after is not None and not (isinstance(stop_after, int) and stop_after > 0):
-        raise ValueError(f"stop_after 应为正整数或 None，收到 {stop_after!r}")
-    if not (isinstance(eval_every, int) and eval_every > 0):
-        raise ValueError(f"eval_every 应为正整数，收到 {eval_every!r}")
-    if not (isinstance(workers, int) and workers >= 0):
-        raise ValueError(f"workers 应为非负整数（DataLoader 的工作进程数），收到 {workers!r}")
+    _check_arguments(config, stop_after, eval_every, workers)
     out_dir, cfg = Path(out_dir), config
     ckpt_path = out_dir / CHECKPOINT_NAME
     if ckpt_path.exists() and not (resume or overwrite):
@@ -173,28 +165,15 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, ove
         torch.manual_seed(cfg.seed)
         model = build_model(cfg, len(classes), getattr(train_set, "channels", 1)).to(device)
         ema = AveragedModel(model, multi_avg_fn=polyak_average(cfg.ema_decay), use_buffers=True)
-        sampler = DistributedSampler(train_set, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True,
-                                     seed=cfg.seed)
-        loader = DataLoader(train_set, batch_size=cfg.batch_size, sampler=sampler, drop_last=True,
-                            num_workers=workers, pin_memory=device.type == "cuda")
-        if len(loader) == 0:
-            raise ValueError(f"batch_size={cfg.batch_size} 大于每个进程的训练样本数 {len(sampler)}：一步也训练不了")
-        total_steps = cfg.epochs * len(loader)
-        optimizer = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
-                                    weight_decay=cfg.weight_decay)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(
-            s, schedule=cfg.schedule, total_steps=total_steps, steps_per_epoch=len(loader), warmup=cfg.warmup))
+        sampler, loader = _loader(train_set, cfg, ctx, workers, device)
+        optimizer, scheduler = _sgd(model, cfg, steps_per_epoch=len(loader))
         example = next(iter(loader))[0] if cfg.precision == "auto" else None  # for the precision probe
         precision = resolve_precision(cfg.precision, device, model, example)
-        scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
-        net = model
-        if ctx.distributed:
-            from torch.nn.parallel import DistributedDataParallel
-
-            net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")  # fp16 on a GPU only
+        net = distributed.wrap(model, ctx, device)  # DistributedDataParallel under torchrun
         history: list[dict] = []
         if ckpt_path.exists() and resume:
-            history = _restore(ckpt_path, cfg, device, model, ema, optimizer, scheduler, scaler)
+            history = restore_training_state(ckpt_path, cfg, device, model, ema, optimizer, scheduler, scaler)
         elif ckpt_path.exists() and overwrite and ctx.is_main:
             ckpt_path.unlink()
         distributed.barrier(ctx)
@@ -226,10 +205,7 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, ove
                     lr = optimizer.param_groups[0]["lr"]  # the rate this step used
                     scheduler.step()
                     ema.update_parameters(model)
-                    logits = out.logits if isinstance(out, GoogLeNetOutputs) else out
-                    sums += torch.stack([parts[h].detach().double() * len(y) if h in parts else sums.new_zeros(())
-                                         for h in ("logits", "aux1", "aux2")]
-                                        + [(logits.argmax(1) == y).sum().double(), sums.new_tensor(len(y))])
+                    sums += _batch_sums(out, parts, y)
                     if step % 10 == 0:
                         bar.set_postfix(loss=f"{parts['logits'].item():.3f}", lr=f"{lr:.3g}")
                 bar.close()
@@ -240,7 +216,7 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, ove
                     entry.update(_test_entry(model, ema.module, test_set, precision, cfg.aux, workers))
                 history.append(entry)
                 if ctx.is_main:
-                    _save(ckpt_path, cfg, model, ema, optimizer, scheduler, scaler, history, classes)
+                    save_training_state(ckpt_path, cfg, model, ema, optimizer, scheduler, scaler, history, classes)
                     saved = len(history)
                     if progress:
                         tqdm.write(_summary_line(entry, cfg.epochs))
@@ -254,6 +230,43 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, ove
 
 
 # --------------------------------------------------------------------------- the loop's helpers
+
+def _check_arguments(config, stop_after, eval_every, workers) -> None:
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config 应为 TrainConfig，收到 {type(config).__name__}")
+    if stop_after is not None and not (isinstance(stop_after, int) and stop_after > 0):
+        raise ValueError(f"stop_after 应为正整数或 None，收到 {stop_after!r}")
+    if not (isinstance(eval_every, int) and eval_every > 0):
+        raise ValueError(f"eval_every 应为正整数，收到 {eval_every!r}")
+    if not (isinstance(workers, int) and workers >= 0):
+        raise ValueError(f"workers 应为非负整数（DataLoader 的工作进程数），收到 {workers!r}")
+
+
+def _loader(train_set, cfg, ctx, workers, device) -> tuple[DistributedSampler, DataLoader]:
+    """Shuffled batches; the sampler's order is a function of (seed, epoch), and splits the data under torchrun."""
+    sampler = DistributedSampler(train_set, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=cfg.seed)
+    loader = DataLoader(train_set, batch_size=cfg.batch_size, sampler=sampler, drop_last=True,
+                        num_workers=workers, pin_memory=device.type == "cuda")
+    if len(loader) == 0:
+        raise ValueError(f"batch_size={cfg.batch_size} 大于每个进程的训练样本数 {len(sampler)}：一步也训练不了")
+    return sampler, loader
+
+
+def _sgd(model, cfg, steps_per_epoch: int):
+    """§6's SGD with momentum, and the learning-rate schedule (`lr_factor`) stepped once per batch."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    total_steps = cfg.epochs * steps_per_epoch
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(
+        s, schedule=cfg.schedule, total_steps=total_steps, steps_per_epoch=steps_per_epoch, warmup=cfg.warmup))
+    return optimizer, scheduler
+
+
+def _batch_sums(out, parts: dict, y) -> torch.Tensor:
+    """One batch's (loss main, aux1, aux2) × images, correct predictions and images, summed on the device."""
+    logits = out.logits if isinstance(out, GoogLeNetOutputs) else out
+    zero = torch.zeros((), dtype=torch.float64, device=y.device)
+    losses = [parts[h].detach().double() * len(y) if h in parts else zero for h in ("logits", "aux1", "aux2")]
+    return torch.stack(losses + [(logits.argmax(1) == y).sum().double(), zero + len(y)])
 
 def _epoch_seed(seed: int, epoch: int, rank: int) -> int:
     return int(np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0])
@@ -285,36 +298,6 @@ def _test_entry(model, averaged, test_set, precision, heads, workers) -> dict:
             "test_acc_aux1": raw.get("aux1_top1"), "test_acc_aux2": raw.get("aux2_top1"),
             "test_acc_avg": avg["top1"], "test_top5_avg": avg["top5"], "test_loss_avg": avg["loss"],
             "eval_time_s": time.perf_counter() - start}
-
-
-def _save(path, cfg, model, ema, optimizer, scheduler, scaler, history, classes) -> None:
-    save_checkpoint(path, {
-        "format": FORMAT, "config": cfg.to_dict(), "epoch": len(history),
-        "model": model.state_dict(), "ema": ema.state_dict(),
-        "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-        "scaler": scaler.state_dict() if scaler.is_enabled() else None,
-        "history": history, "classes": list(classes),
-        "channels": model.in_channels, "num_classes": model.num_classes,
-    })
-    atomic_write_json(path.parent / HISTORY_NAME, {"config": cfg.to_dict(), "history": history})
-
-
-def _restore(path, cfg, device, model, ema, optimizer, scheduler, scaler) -> list[dict]:
-    state = load_checkpoint(path, map_location=device)
-    diffs = config_differences(state["config"], cfg.to_dict())
-    if diffs:
-        raise CheckpointError(f"检查点 {path} 的训练配置与本次不同，不能接着训练：\n  " + "\n  ".join(diffs)
-                              + "\n请使用相同的配置，或换一个输出目录从头训练")
-    try:
-        model.load_state_dict(state["model"])
-        ema.load_state_dict(state["ema"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        if state.get("scaler"):
-            scaler.load_state_dict(state["scaler"])
-    except (RuntimeError, KeyError, ValueError) as err:
-        raise CheckpointError(f"检查点 {path} 的内容与模型不符（{str(err).splitlines()[0][:200]}）") from err
-    return list(state["history"])
 
 
 def _on_disk(ckpt_path: Path, done: int) -> str:

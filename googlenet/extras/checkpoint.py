@@ -87,3 +87,36 @@ def config_differences(saved: dict, current: dict, ignore: tuple[str, ...] = ())
     pairs = {key: (saved.get(key, "（无）"), current.get(key, "（无）")) for key in set(saved) | set(current)}
     return [f"{key}：检查点中为 {a!r}，本次为 {b!r}" for key, (a, b) in sorted(pairs.items())
             if a != b and key not in ignore]
+
+
+def save_training_state(path: Path, cfg, model, ema, optimizer, scheduler, scaler, history: list[dict],
+                        classes) -> None:
+    """Everything `googlenet.train.train` needs to resume, written atomically; and ``history.json`` beside it."""
+    save_checkpoint(path, {
+        "format": FORMAT, "config": cfg.to_dict(), "epoch": len(history),
+        "model": model.state_dict(), "ema": ema.state_dict(),
+        "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+        "scaler": scaler.state_dict() if scaler.is_enabled() else None,
+        "history": history, "classes": list(classes),
+        "channels": model.in_channels, "num_classes": model.num_classes,
+    })
+    atomic_write_json(path.parent / "history.json", {"config": cfg.to_dict(), "history": history})
+
+
+def restore_training_state(path: Path, cfg, device, model, ema, optimizer, scheduler, scaler) -> list[dict]:
+    """Load what `save_training_state` wrote into the given objects (same config required); the history."""
+    state = load_checkpoint(path, map_location=device)
+    diffs = config_differences(state["config"], cfg.to_dict())
+    if diffs:
+        raise CheckpointError(f"检查点 {path} 的训练配置与本次不同，不能接着训练：\n  " + "\n  ".join(diffs)
+                              + "\n请使用相同的配置，或换一个输出目录从头训练")
+    try:
+        model.load_state_dict(state["model"])
+        ema.load_state_dict(state["ema"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        if state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
+    except (RuntimeError, KeyError, ValueError) as err:
+        raise CheckpointError(f"检查点 {path} 的内容与模型不符（{str(err).splitlines()[0][:200]}）") from err
+    return list(state["history"])
