@@ -191,21 +191,10 @@ class GoogLeNet(nn.Module):
         given = dict(batch_norm=batch_norm, large_kernel=large_kernel, lrn=lrn, ceil_mode=ceil_mode,
                      maxpool4_kernel=maxpool4_kernel, aux_pool=aux_pool, dropout=dropout)
         self.options = {k: PRESETS[variant][k] if v is None else v for k, v in given.items()}
+        _check_options(num_classes=num_classes, in_channels=in_channels, aux_logits=aux_logits,
+                       transform_input=transform_input, channels_last=channels_last, aux_dropout=aux_dropout,
+                       **self.options)
         batch_norm, large_kernel, lrn, ceil_mode, maxpool4_kernel, aux_pool, dropout = self.options.values()
-        for name, value in dict(num_classes=num_classes, in_channels=in_channels).items():
-            _expect(_is_int(value) and value >= 1, name, "应为正整数", value)
-        for name, value in dict(aux_logits=aux_logits, transform_input=transform_input, lrn=lrn,
-                                channels_last=channels_last, batch_norm=batch_norm, ceil_mode=ceil_mode).items():
-            _expect(isinstance(value, bool), name, "应为 True 或 False", value)
-        for name, value in dict(dropout=dropout, aux_dropout=aux_dropout).items():
-            _expect(isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1,
-                    name, "应为 [0, 1) 之间的数", value)
-        _expect(_is_int(large_kernel) and large_kernel in (3, 5), "large_kernel", "应为 3 或 5", large_kernel)
-        _expect(_is_int(maxpool4_kernel) and maxpool4_kernel in (2, 3), "maxpool4_kernel", "应为 2 或 3",
-                maxpool4_kernel)
-        _expect(aux_pool in ("fixed", "adaptive"), "aux_pool", "应为 'fixed' 或 'adaptive'", aux_pool)
-        if transform_input and in_channels != 3:
-            raise ValueError(f"transform_input=True 只适用于 3 通道 RGB 输入，收到 in_channels={in_channels}")
         self.variant, self.num_classes, self.in_channels = variant, num_classes, in_channels
         self.aux_logits, self.transform_input, self.channels_last = aux_logits, transform_input, channels_last
 
@@ -390,6 +379,24 @@ class GoogLeNet(nn.Module):
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
+
+
+def _check_options(*, num_classes, in_channels, aux_logits, transform_input, channels_last, aux_dropout, batch_norm,
+                   large_kernel, lrn, ceil_mode, maxpool4_kernel, aux_pool, dropout) -> None:
+    for name, value in dict(num_classes=num_classes, in_channels=in_channels).items():
+        _expect(_is_int(value) and value >= 1, name, "应为正整数", value)
+    for name, value in dict(aux_logits=aux_logits, transform_input=transform_input, lrn=lrn,
+                            channels_last=channels_last, batch_norm=batch_norm, ceil_mode=ceil_mode).items():
+        _expect(isinstance(value, bool), name, "应为 True 或 False", value)
+    for name, value in dict(dropout=dropout, aux_dropout=aux_dropout).items():
+        _expect(isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1,
+                name, "应为 [0, 1) 之间的数", value)
+    _expect(_is_int(large_kernel) and large_kernel in (3, 5), "large_kernel", "应为 3 或 5", large_kernel)
+    _expect(_is_int(maxpool4_kernel) and maxpool4_kernel in (2, 3), "maxpool4_kernel", "应为 2 或 3",
+            maxpool4_kernel)
+    _expect(aux_pool in ("fixed", "adaptive"), "aux_pool", "应为 'fixed' 或 'adaptive'", aux_pool)
+    if transform_input and in_channels != 3:
+        raise ValueError(f"transform_input=True 只适用于 3 通道 RGB 输入，收到 in_channels={in_channels}")
 
 
 def _expect(ok: bool, name: str, expected: str, value) -> None:
