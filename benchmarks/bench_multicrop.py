@@ -63,11 +63,11 @@ def run(mode: str, model, data, crop: int, batch: int) -> tuple[int, float]:
     images, labels = data
     if mode == "plain":
         n = images.shape[0] * 144  # as many crops as the 144-crop run
-        crops = torch.rand(batch, 1, crop, crop)
+        inputs = torch.rand(batch, 1, crop, crop)
         start = time.perf_counter()
         with torch.inference_mode():
             for _ in range(n // batch):
-                model(crops).softmax(1)
+                model(inputs).softmax(1)
         return n // batch * batch, time.perf_counter() - start
     n_crops = 1 if mode == "1 crop" else 144
     reps = 144 // n_crops  # the 1-crop run sees 144× as many images: the same crop count

@@ -110,7 +110,7 @@ def evaluate_variant(variant: str, seeds: list[int], scale: dict, runs_dir: Path
                         "1_vs_144": mcnemar(p([i], 1), p([i], 144), labels),
                         "whole_vs_144": mcnemar(p([i], "whole"), p([i], 144), labels)}})
     errors = {str(k): [m["top1_error"][str(k)] for m in per_model] for k in names}
-    crops = {"errors_mean_sd": {k: stats.summary(v) if len(v) > 1 else (v[0], None) for k, v in errors.items()},
+    by_crops = {"errors_mean_sd": {k: stats.summary(v) if len(v) > 1 else (v[0], None) for k, v in errors.items()},
              "1_vs_10": across(errors["1"], errors["10"], f"10 个裁剪的 top-1 错误率低于 1 个裁剪（{VARIANT_NAMES_ZH[variant]}）"),
              "1_vs_144": across(errors["1"], errors["144"], f"144 个裁剪的 top-1 错误率低于 1 个裁剪（{VARIANT_NAMES_ZH[variant]}）")}
 
@@ -130,13 +130,13 @@ def evaluate_variant(variant: str, seeds: list[int], scale: dict, runs_dir: Path
                                              f"2 个模型的集成（{k} 个裁剪）的 top-1 错误率低于单个模型（{VARIANT_NAMES_ZH[variant]}）")
     ensembles["all_models"] = {str(k): err(list(range(len(models))), k) for k in names}
 
-    c = crops["1_vs_144"]
+    c = by_crops["1_vs_144"]
     log(f"{VARIANT_NAMES_ZH[variant]}，{len(seeds)} 个模型，{len(subset)} 张测试图像：" + "，".join(
-        f"{names[k]} {100 * crops['errors_mean_sd'][str(k)][0]:.2f}%" for k in names) + f"；{c['verdict']}")
+        f"{names[k]} {100 * by_crops['errors_mean_sd'][str(k)][0]:.2f}%" for k in names) + f"；{c['verdict']}")
     if "crops_1" in ensembles:
         log(f"  集成（1 个裁剪）：{ensembles['crops_1']['verdict']}")
     return {"network": VARIANT_NAMES_ZH[variant], "seeds": seeds, "images": len(subset), "crop_size": crop,
-            "views": {str(k): len(v) for k, v in schemes.items()}, "per_model": per_model, "crops": crops,
+            "views": {str(k): len(v) for k, v in schemes.items()}, "per_model": per_model, "crops": by_crops,
             "ensembles": ensembles, "eval_time_s": eval_s}
 
 

@@ -246,5 +246,3 @@ def _check_choice(name: str, value, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ValueError(f"{name} 应为 {' 或 '.join(map(repr, choices))}，收到 {value!r}")
 
-
-from .crops import Crop, crop_layout, scales, views  # noqa: E402,F401  TEMP until book modules import crops

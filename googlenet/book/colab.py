@@ -1,11 +1,6 @@
-"""The first cell of every notebook: installs this package, but only inside Google Colab.
-
-Colab fetches only the .ipynb, so the notebook must install `googlenet` itself; locally the
-package is already installed (`make setup`) and the cell does nothing. The cell's text is
-kept here, once; tests/test_notebooks_meta.py checks that every notebook starts with it and
-that its URL agrees with `_config.yml`. The cell is tagged `remove-cell`, so the rendered
-book does not show it.
-"""
+"""The first cell of every notebook: installs this package, but only inside Google Colab (which
+fetches only the .ipynb; locally `make setup` has installed it). Kept here once, and checked against
+every notebook and `_config.yml` by tests/test_notebooks_meta.py; tagged so the book does not show it."""
 
 from .. import REPOSITORY_BRANCH, REPOSITORY_URL
 

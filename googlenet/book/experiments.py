@@ -1,11 +1,9 @@
 """The committed multi-seed experiments (`experiments/`), read for chapters 6, 7 and 9.
 
-Runs too long for a notebook (20 trainings of the aux-head ablation, five models through 144
-crops) come from `experiments/run_all.py`, which writes JSON with its provenance into
-``experiment_results/`` beside this file. The files ship with the package, so a notebook opened
-alone (or in Colab) reads the same numbers, and nbval compares what it shows: the numbers are
-the committed ones on every machine. This module only reads and tabulates; every verdict was
-decided by the test in the script (`experiments.common.verdict`) and is checked again here.
+Runs too long for a notebook (20 trainings of the aux-head ablation, five models through 144 crops)
+come from `experiments/run_all.py` as JSON in ``experiment_results/`` beside this file. They ship with
+the package, so every machine (Colab too) shows the same numbers and nbval can compare them. This
+module only reads and tabulates; each verdict was decided by the script's test (`verdict`).
 """
 
 from __future__ import annotations
@@ -43,11 +41,9 @@ def load(name: str, directory: str | Path = RESULTS_DIR) -> dict:
 
 
 def verdict(p: float, effect: float, claim: str) -> str:
-    """The finding, in Chinese, as the test decides it (the scripts write it, notebooks re-check it).
-
-    ``effect`` is signed so that a positive value is the paper's direction (e.g. accuracy with −
-    without aux heads; error with 1 crop − with 144). "证实" only if p < 0.05 *and* the effect is
-    in the paper's direction; "不符" if significant the other way; otherwise "差异不显著"."""
+    """The finding in Chinese: "证实" only if p < 0.05 *and* ``effect`` > 0 (signed so that positive is
+    the paper's direction, e.g. accuracy with − without aux heads), "不符" if significant the other
+    way, otherwise "差异不显著". The scripts write it; the notebooks re-check it."""
     if isinstance(p, bool) or not (isinstance(p, (int, float)) and 0 <= p <= 1):
         raise ValueError(f"p 应为 0 到 1 之间的数，收到 {p!r}")
     if p < ALPHA and effect > 0:
@@ -58,8 +54,8 @@ def verdict(p: float, effect: float, claim: str) -> str:
 
 
 def glue(name: str, text: str) -> None:
-    """Hand ``text`` to the book's pages (myst-nb's ``{glue:text}``) without showing it here.
-    Without myst-nb (Colab installs only this package) there is no book to paste into: no-op."""
+    """Hand ``text`` to the book's pages (myst-nb's ``{glue:text}``) without showing it here; a no-op
+    without myst-nb (Colab installs only this package, and there is no book to paste into)."""
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
@@ -89,11 +85,11 @@ def _p(p) -> str:
     return "—" if p is None else f"{p:.2g}"
 
 
-# --------------------------------------------------------------------------- §5: aux heads
+# --------------------------------------------------------------------------- §5: aux heads, §6: learning rate
 
 def ablation_rows(ablation: dict, metric: str = "test_acc_avg_full") -> list[list[str]]:
-    """One row per network: with / without aux heads (mean ± sd over seeds), the mean paired
-    difference, the paired t-test's and the sign-flip test's p, the verdict."""
+    """Per network: with / without aux heads (mean ± sd over seeds), the mean paired difference,
+    the paired t-test's and the sign-flip test's p, the verdict."""
     rows = []
     for variant, entry in ablation["summary"].items():
         s = entry[metric]
@@ -110,27 +106,17 @@ def ablation_table(ablation: dict, metric: str = "test_acc_avg_full") -> str:
 
 def seed_rows(ablation: dict, variant: str, metric: str = "test_acc_avg_full") -> list[list[str]]:
     """Per seed: the two arms' final accuracies and their difference (what the paired test sees)."""
-    by = {(r["seed"], r["aux"]): r for r in ablation["runs"] if r["variant"] == variant}
-    return [[str(seed), _pct(by[seed, True][metric]), _pct(by[seed, False][metric]),
-             f"{100 * (by[seed, True][metric] - by[seed, False][metric]):+.1f}"] for seed in ablation["seeds"]]
-
-
-def mean_history(ablation: dict, variant: str, aux: bool, key: str = "test_acc_avg") -> list[dict]:
-    """The arm's per-epoch ``key`` averaged over seeds, as a history `plots.plot_runs` can draw."""
-    runs = [r for r in ablation["runs"] if r["variant"] == variant and r["aux"] == aux and not r["diverged"]]
-    if not runs:
-        return []
-    epochs = min(len(r["history"]) for r in runs)
-    return [{"epoch": runs[0]["history"][i]["epoch"],
-             key: sum(r["history"][i][key] for r in runs) / len(runs)} for i in range(epochs)]
+    by = {(r["seed"], r["aux"]): r[metric] for r in ablation["runs"] if r["variant"] == variant}
+    return [[str(seed), _pct(by[seed, True]), _pct(by[seed, False]), f"{100 * (by[seed, True] - by[seed, False]):+.1f}"]
+            for seed in ablation["seeds"]]
 
 
 def probe_rows(probe: dict) -> list[list[str]]:
     """The learning-rate probe: one row per (network, peak lr, warm-up) tried."""
     rows = []
     for r in probe["probes"]:
-        result = ["发散", "", ""] if r["diverged"] else [f"{r['loss_main']:.2f}", _pct(r["test_acc"]),
-                                                         _pct(r["test_acc_avg"])]
+        result = (["发散", "", ""] if r["diverged"]
+                  else [f"{r['loss_main']:.2f}", _pct(r["test_acc"]), _pct(r["test_acc_avg"])])
         rows.append([NETWORKS[r["variant"]], str(r["lr"]), str(r["warmup"]), *result])
     return rows
 
@@ -143,19 +129,17 @@ def probe_table(probe: dict) -> str:
 # --------------------------------------------------------------------------- §7: crops, ensembles
 
 def crop_rows(multicrop: dict, variant: str = "torchvision") -> list[list[str]]:
-    """Per crop scheme: top-1 error (mean ± sd over the models), and for 10 / 144 crops the
-    paired t-test against 1 crop across models and how many models' McNemar test has p < 0.05."""
+    """Per crop scheme: top-1 error (mean ± sd over the models), and for 10 / 144 crops the paired
+    t-test against 1 crop across models and how many models' McNemar test has p < 0.05."""
     v = multicrop["variants"][variant]
     rows = []
     for key, name in SCHEMES.items():
-        row = [name, str(v["views"][key]), mean_sd(v["crops"]["errors_mean_sd"][key])]
+        row = [name, str(v["views"][key]), mean_sd(v["crops"]["errors_mean_sd"][key]), "", "", ""]
         test = v["crops"].get(f"1_vs_{key}")
         if test:
             mc = [m["mcnemar"][f"1_vs_{key}"]["p"] for m in v["per_model"]]
-            row += [_p(test["t_test"] and test["t_test"]["p"]), f"{sum(p < 0.05 for p in mc)} / {len(mc)}",
-                    verdict_word(test["verdict"])]
-        else:
-            row += ["", "", ""]
+            row[3:] = [_p(test["t_test"] and test["t_test"]["p"]), f"{sum(p < 0.05 for p in mc)} / {len(mc)}",
+                       verdict_word(test["verdict"])]
         rows.append(row)
     return rows
 
@@ -184,6 +168,5 @@ def ensemble_table(multicrop: dict, variant: str = "torchvision") -> str:
 def provenance_line(payload: dict) -> str:
     """Where the numbers came from, in one line: commit, torch, CPU, threads, wall time."""
     p = payload["provenance"]
-    commit = (p.get("git_commit") or "未知")[:8]
-    return (f"提交 {commit}，torch {p['torch']}，{p['cpu_model']}，{p['torch_threads']} 个线程，"
-            f"用时 {payload['wall_time_s'] / 60:.0f} 分钟")
+    return (f"提交 {(p.get('git_commit') or '未知')[:8]}，torch {p['torch']}，{p['cpu_model']}，"
+            f"{p['torch_threads']} 个线程，用时 {payload['wall_time_s'] / 60:.0f} 分钟")

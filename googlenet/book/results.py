@@ -1,9 +1,8 @@
 """Results that notebooks hand to later notebooks (chiefly 09's reproduction report).
 
-A notebook that measures something the report cites saves it with `save_result("name", {...})`;
-the report reads it back with `load_result("name")`. Files live in ``runs/book/`` (beside the
-book's checkpoints) relative to the working directory (notebooks run in notebooks/, Colab in
-/content), are plain JSON, and are written atomically so a crash never leaves half a file.
+A notebook saves what the report cites with `save_result("name", {...})`; the report reads it back
+with `load_result("name")`. The files are plain JSON in ``runs/book/`` (beside the book's cached runs)
+under the working directory, written atomically so that a crash never leaves half a file.
 """
 
 from __future__ import annotations
@@ -22,14 +21,13 @@ def _check_name(name: str) -> None:
         raise ValueError(f"结果名应为由字母、数字、下划线或连字符组成的非空字符串，收到 {name!r}")
 
 
-def _finite(value):
+def _finite(value) -> None:
     """Reject NaN/inf anywhere in the payload: JSON cannot carry them faithfully."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"结果中不能含 NaN 或无穷大，收到 {value!r}")
     if isinstance(value, dict):
-        for v in value.values():
-            _finite(v)
-    elif isinstance(value, (list, tuple)):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
         for v in value:
             _finite(v)
 

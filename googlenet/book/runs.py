@@ -1,19 +1,12 @@
 """The book's cached training runs: notebook 06 trains them, notebooks 07 and 08 load them.
 
 `BOOK_RUNS` are two short runs of notebook 06's recipe (`BOOK_CONFIG`), with and without §5's
-auxiliary classifiers. They live under `RUN_DIR` (``runs/book``, relative to the working
-directory: ``notebooks/`` locally, ``/content`` in Colab), beside the JSON results that the
-notebooks save for the reproduction report (`googlenet.book.results`).
-
-So that notebooks 07 and 08 opened on their own (Colab) need not retrain for minutes, the package
-ships the two runs' Polyak-averaged weights in fp16 (``book_models/``, with their config and
-SHA-256 in ``manifest.json``; written by ``tools/ship_book_models.py`` from notebook 06's runs).
-`load_book_models` rounds every model it returns to fp16, whether it comes from ``runs/book`` or
-from the package, so the two sources give the same numbers; notebook 06 checks that the shipped
-weights are the ones it has just trained.
-
-The book's runs train in fp32 on every machine: "auto" would pick bf16 on some CPUs, and then
-the book's numbers would depend on the reader's CPU for no gain in what they show.
+auxiliary classifiers, under `RUN_DIR` (``notebooks/runs/book`` locally, ``/content/runs/book`` in
+Colab). So that notebooks 07 and 08 opened alone need not retrain, the package also ships their
+Polyak-averaged weights in fp16 (``book_models/``, hashed in ``manifest.json``, written by
+``tools/ship_book_models.py``); `load_book_models` rounds every model to fp16, whichever the source,
+so both give the same numbers. The runs train in fp32: "auto" would pick bf16 on some CPUs, and the
+book's numbers would then depend on the reader's CPU.
 """
 
 from __future__ import annotations
@@ -35,20 +28,13 @@ SHIPPED_DIR = Path(__file__).parent / "book_models"  # fp16 Polyak weights of BO
 # 4,000 images × 3 epochs, tested on 2,000: under 2 minutes per run on a 2-core CPU, so notebook 06
 # trains both and all notebooks together stay within 8 minutes under nbval.
 BOOK_CONFIG = TrainConfig(train_per_class=400, test_per_class=200, epochs=3, precision="fp32")
-BOOK_RUNS = {
-    "aux": BOOK_CONFIG,  # with §5's auxiliary classifiers
-    "noaux": dataclasses.replace(BOOK_CONFIG, aux=False),  # the same run without them
-}
+BOOK_RUNS = {"aux": BOOK_CONFIG, "noaux": dataclasses.replace(BOOK_CONFIG, aux=False)}  # with / without aux heads
 
 
 def book_run(name: str, run_dir: str | Path = RUN_DIR, *, retrain: bool = False,
              progress: bool = True) -> TrainResult:
-    """Train one of the book's runs (``BOOK_RUNS``) into ``run_dir/name``, or load it if finished.
-
-    ``retrain=True`` trains afresh even if a finished run exists (notebook 06 does, so its
-    progress bars and curves come from the run it shows); otherwise an interrupted run
-    resumes and a finished one is loaded.
-    """
+    """Train one of ``BOOK_RUNS`` into ``run_dir/name``: an interrupted run resumes, a finished one is
+    loaded; ``retrain=True`` trains afresh (notebook 06 does, so it shows the run it trains)."""
     if name not in BOOK_RUNS:
         raise ValueError(f"name 应为 {', '.join(map(repr, BOOK_RUNS))} 之一，收到 {name!r}")
     return train(BOOK_RUNS[name], Path(run_dir) / name, resume=not retrain, overwrite=retrain,
@@ -58,25 +44,19 @@ def book_run(name: str, run_dir: str | Path = RUN_DIR, *, retrain: bool = False,
 def load_book_models(device: str | torch.device = "cpu", run_dir: str | Path = RUN_DIR, *,
                      averaged: bool = True, train_if_missing: bool = True,
                      progress: bool = False) -> list[GoogLeNet]:
-    """The book's trained classifiers (one per ``BOOK_RUNS`` entry, in that order), in eval mode.
+    """The book's trained classifiers (one per ``BOOK_RUNS`` entry, in order), in eval mode.
 
-    Each is a ``GoogLeNet(in_channels=1, num_classes=10, variant=BOOK_CONFIG.variant)`` trained
-    on the bundled Fashion-MNIST subset; feed it
-    ``googlenet.augment.to_model_input(uint8_images, BOOK_CONFIG.image_size)`` (N×1×64×64,
-    normalised). Weights are the Polyak averages (``averaged=False``: the raw weights), rounded
-    to fp16 and held in fp32.
-
-    Where they come from, in order: a finished run of the current recipe in ``run_dir`` (what
-    notebook 06 trained), the weights shipped with the package (averaged ones only), or, when
-    neither fits, a run trained here with notebook 06's recipe (silently unless ``progress``;
-    minutes on a CPU). ``train_if_missing=False`` raises FileNotFoundError instead of training.
+    Each is a ``GoogLeNet(in_channels=1, num_classes=10, variant=BOOK_CONFIG.variant)`` taking
+    ``googlenet.augment.to_model_input(uint8_images, BOOK_CONFIG.image_size)``; its weights are the
+    Polyak averages (``averaged=False``: the raw ones), rounded to fp16 and held in fp32. They come
+    from a finished run of the current recipe in ``run_dir``, else the shipped weights (averaged
+    only), else a run trained here (minutes on a CPU; ``train_if_missing=False`` raises instead).
     """
     models = []
     for name, config in BOOK_RUNS.items():
         out_dir = Path(run_dir) / name
         state = _checkpoint_state(out_dir)
-        same = state is not None and state["config"] == config.to_dict()
-        if same and int(state["epoch"]) >= config.epochs:
+        if _finished(state, config):
             model = load_model(out_dir, device, averaged=averaged)
         elif averaged and shipped_model_ok(name):
             model = shipped_model(name, device)
@@ -84,7 +64,7 @@ def load_book_models(device: str | torch.device = "cpu", run_dir: str | Path = R
             raise FileNotFoundError(f"找不到按当前配方训练完成的检查点 {out_dir / CHECKPOINT_NAME}：请先运行笔记本 06，"
                                     "或调用 load_book_models(train_if_missing=True)")
         else:
-            stale = state is not None and not same
+            stale = state is not None and state["config"] != config.to_dict()
             train(config, out_dir, resume=not stale, overwrite=stale, progress=progress)
             model = load_model(out_dir, device, averaged=averaged)
         models.append(round_to_fp16(model))
@@ -118,22 +98,19 @@ def shipped_model_ok(name: str) -> bool:
 def shipped_model(name: str, device: str | torch.device = "cpu") -> GoogLeNet:
     """The shipped Polyak-averaged model of run ``name``, in eval mode (check `shipped_model_ok` first)."""
     entry = shipped_manifest()[name]
-    config = BOOK_RUNS[name]
-    model = build_model(config, entry["num_classes"], entry["channels"])
+    model = build_model(BOOK_RUNS[name], entry["num_classes"], entry["channels"])
     state = torch.load(SHIPPED_DIR / entry["file"], map_location="cpu", weights_only=True)
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
     return model.to(device).eval()
 
 
 def ship(run_dir: str | Path = RUN_DIR, out_dir: str | Path = SHIPPED_DIR) -> dict:
-    """Write the fp16 Polyak weights of the finished ``BOOK_RUNS`` in ``run_dir`` and their manifest
-    (``tools/ship_book_models.py`` calls this after notebook 06 has run)."""
+    """Write the fp16 Polyak weights of the finished ``BOOK_RUNS`` in ``run_dir`` and their manifest."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = {}
     for name, config in BOOK_RUNS.items():
-        state = _checkpoint_state(Path(run_dir) / name)
-        if state is None or state["config"] != config.to_dict() or int(state["epoch"]) < config.epochs:
+        if not _finished(_checkpoint_state(Path(run_dir) / name), config):
             raise FileNotFoundError(f"{Path(run_dir) / name} 中没有按当前配方训练完成的检查点：请先运行笔记本 06")
         model = load_model(Path(run_dir) / name, averaged=True)
         path = out_dir / f"{name}.pt"
@@ -154,3 +131,8 @@ def _checkpoint_state(out_dir: Path) -> dict | None:
         return load_checkpoint(out_dir / CHECKPOINT_NAME)
     except (CheckpointError, FileNotFoundError):
         return None
+
+
+def _finished(state: dict | None, config: TrainConfig) -> bool:
+    """Is ``state`` a checkpoint of ``config`` trained to its last epoch?"""
+    return state is not None and state["config"] == config.to_dict() and int(state["epoch"]) >= config.epochs

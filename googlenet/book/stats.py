@@ -1,17 +1,10 @@
-"""Statistics for the book's own findings: paired comparisons on the same images, or the same seeds.
+"""Paired tests for the book's own findings, written without scipy.
 
-A difference of two error rates on a few hundred test images is noisy. Two ways of predicting the
-*same* images (one crop vs 144, one model vs an ensemble) differ only on the images whose verdict
-changed, so the honest test counts those (`paired_changes`) and asks how lopsided the split is
-(`mcnemar_p`, exact, so no scipy).
-
-A difference between two training recipes is noisier still: every run is one draw of the
-initialisation and the data order. ``experiments/`` trains both recipes once per seed, with the
-same seed giving both the same draw, and compares them per seed: `summary` (mean ± sample sd),
-`paired_t_test` (Student's t on the per-seed differences; its t distribution is computed here,
-`t_two_sided_p`, through the regularised incomplete beta function, again without scipy) and
-`sign_flip_p` (the exact permutation test, which assumes only that each difference is as likely
-to have come out with the other sign: with 5 seeds its smallest possible p is 2/32 = 0.0625).
+Two ways of predicting the *same* images (1 crop vs 144, one model vs an ensemble) differ only on
+the images whose verdict changed: `paired_changes` counts them, `mcnemar_p` asks how lopsided the
+split is. Two training recipes run once per seed (the same seed gives both the same initialisation
+and data order) are compared per seed: `summary`, `paired_t_test` (its t distribution through the
+regularised incomplete beta function) and the exact `sign_flip_p`.
 """
 
 from __future__ import annotations
@@ -26,9 +19,8 @@ from torch import Tensor
 
 
 def paired_changes(before: Tensor, after: Tensor, labels: Tensor) -> tuple[int, int]:
-    """(fixed, broken): images whose top-1 prediction went from wrong to right, and right to
-    wrong, between two ways of predicting the same images. On a small test set the difference
-    of two error rates is noisy; these counts say how many images it rests on."""
+    """(fixed, broken): images whose top-1 prediction went from wrong to right, and right to wrong,
+    between two ways of predicting the same images: how many images a difference of errors rests on."""
     if before.shape != after.shape or before.dim() != 2:
         raise ValueError(f"before 与 after 应为形状相同的 (图像, 类别) 张量，收到 {tuple(before.shape)} 和 {tuple(after.shape)}")
     labels = torch.as_tensor(labels)
@@ -37,12 +29,9 @@ def paired_changes(before: Tensor, after: Tensor, labels: Tensor) -> tuple[int, 
 
 
 def mcnemar_p(fixed: int, broken: int) -> float:
-    """Two-sided exact McNemar p-value for two ways of predicting the same images.
-
-    Only the images whose verdict changed carry information: if neither way were better,
-    each of the ``fixed + broken`` changes would go either way with probability 1/2. The
-    p-value is the binomial probability of a split at least as lopsided as the one seen;
-    above 0.05 the difference of the two error rates is within what chance alone produces."""
+    """Two-sided exact McNemar p-value: if neither way were better, each of the ``fixed + broken``
+    changes would go either way with probability 1/2; p is the binomial probability of a split at
+    least as lopsided as the one seen."""
     for name, value in (("fixed", fixed), ("broken", broken)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} 应为非负整数（图像数），收到 {value!r}")
@@ -56,9 +45,7 @@ def mcnemar_p(fixed: int, broken: int) -> float:
 # --------------------------------------------------------------------------- per-seed comparisons
 
 class PairedTest(NamedTuple):
-    """Student's paired t-test of ``a - b``: n pairs, mean and sample sd of the differences,
-    t = mean / (sd / √n) with n − 1 degrees of freedom, and the two-sided p-value."""
-
+    """Student's paired t-test of ``a - b``: t = mean / (sd / √n), n − 1 degrees of freedom, two-sided p."""
     n: int
     mean_diff: float
     sd_diff: float
@@ -81,8 +68,7 @@ def _numbers(name: str, values, minimum: int = 2) -> list[float]:
 
 
 def summary(values: Sequence[float]) -> tuple[float, float]:
-    """(mean, sample standard deviation) of ``values``: the sd divides by n − 1, because the
-    mean was estimated from the same few runs (with n it would understate the spread)."""
+    """(mean, sample sd): the sd divides by n − 1, as the mean comes from the same few runs."""
     xs = _numbers("values", values)
     mean = math.fsum(xs) / len(xs)
     return mean, math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
@@ -109,10 +95,8 @@ def _betacf(a: float, b: float, x: float) -> float:
 
 
 def regularized_beta(x: float, a: float, b: float) -> float:
-    """I_x(a, b), the regularised incomplete beta function (the CDF of a Beta(a, b) variable).
-
-    The continued fraction converges fast for x < (a + 1)/(a + b + 2); above that the symmetry
-    I_x(a, b) = 1 − I_{1−x}(b, a) is used (Numerical Recipes §6.4)."""
+    """I_x(a, b), the CDF of a Beta(a, b) variable. The continued fraction converges fast for
+    x < (a + 1)/(a + b + 2); above, I_x(a, b) = 1 − I_{1−x}(b, a) (Numerical Recipes §6.4)."""
     if not 0.0 <= x <= 1.0:
         raise ValueError(f"x 应在 [0, 1] 之间，收到 {x!r}")
     if x in (0.0, 1.0):
@@ -137,15 +121,13 @@ def t_two_sided_p(t: float, df: float) -> float:
 def paired_t_test(a: Sequence[float], b: Sequence[float]) -> PairedTest:
     """Student's paired t-test of ``a[i] - b[i]`` (e.g. accuracy with − without aux heads, per seed).
 
-    Pairing removes what the two arms share (the seed's initialisation and data order) from the
-    noise. If every difference is the same the sd is 0: t is ±inf and p = 0 for a non-zero
-    difference, and t = 0, p = 1 for none."""
+    Pairing removes what the two arms share (the seed) from the noise. Equal differences give
+    sd = 0: t = ±inf and p = 0 if they are non-zero, t = 0 and p = 1 if they are all zero."""
     xs, ys = _numbers("a", a), _numbers("b", b)
     if len(xs) != len(ys):
         raise ValueError(f"a 与 b 应一样长（每个种子一对），收到 {len(xs)} 个和 {len(ys)} 个")
-    diffs = [x - y for x, y in zip(xs, ys)]
-    n = len(diffs)
-    mean, sd = summary(diffs)
+    n = len(xs)
+    mean, sd = summary([x - y for x, y in zip(xs, ys)])
     if sd == 0.0:
         t = 0.0 if mean == 0.0 else math.copysign(math.inf, mean)
     else:
@@ -157,11 +139,9 @@ MAX_SIGN_FLIP_N = 20  # 2^20 ≈ a million sign patterns: a second or two
 
 
 def sign_flip_p(diffs: Sequence[float]) -> float:
-    """Exact two-sided sign-flip (permutation) test of paired differences.
-
-    If the two arms were exchangeable, each difference would be as likely to have the opposite
-    sign; over all 2^n sign patterns, p is the fraction whose |sum| is at least the observed
-    |sum|. No normality assumed, but coarse: the smallest possible p is 2/2^n (0.0625 for n = 5)."""
+    """Exact two-sided sign-flip (permutation) test of paired differences: over all 2^n sign
+    patterns, the fraction whose |sum| is at least the observed one. It assumes only that each
+    difference could as well have had the other sign, but is coarse: p ≥ 2/2^n (0.0625 for n = 5)."""
     xs = _numbers("diffs", diffs, minimum=1)
     if len(xs) > MAX_SIGN_FLIP_N:
         raise ValueError(f"diffs 最多 {MAX_SIGN_FLIP_N} 个（要枚举 2^n 种符号），收到 {len(xs)} 个")

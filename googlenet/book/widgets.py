@@ -17,7 +17,7 @@ import ipywidgets as w
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .. import multicrop, paper
+from .. import crops, paper
 from .reduction import inception_inputs, module_cost
 from .sparse import chain_cost
 
@@ -134,10 +134,10 @@ def _png_html(image, box=None, *, display: int = 200) -> str:
 def crop_viewer(image, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size) -> w.VBox:
     """A slider over the views of ``image`` (C×H×W in [0, 1], or PIL): each view, where it comes
     from in the original (red box), and its description. Static twin: `googlenet.book.plots.plot_crop_boxes`."""
-    image = multicrop.as_image_tensor(image)
-    views = multicrop.views(image, n_crops, crop_size)
+    image = crops.as_image_tensor(image)
+    views = crops.views(image, n_crops, crop_size)
     height, width = image.shape[-2:]
-    layout = multicrop.crop_layout(height, width, n_crops, crop_size)
+    layout = crops.crop_layout(height, width, n_crops, crop_size)
     index = _slider(value=0, min=0, max=n_crops - 1, description="视图编号")
     out = w.HTML()
 

@@ -36,7 +36,7 @@ _SQUARE_SHORT = {"left": "左", "right": "右", "top": "上", "bottom": "下", "
 
 def plot_crop_grid(views, layout, *, title: str = "", size: float = 0.62):
     """All views of one image in a grid: a row per (scale, square), a column per view; the
-    mirrored views fill the right half. ``layout`` is ``multicrop.crop_layout(...)``."""
+    mirrored views fill the right half. ``layout`` is ``crops.crop_layout(...)``."""
     if len(views) != len(layout):
         raise ValueError(f"views 有 {len(views)} 个，layout 却有 {len(layout)} 个")
     rows = list(dict.fromkeys((k.scale, k.square) for k in layout))
