@@ -85,6 +85,10 @@ def test_classify_regions_refuses_bad_input(two_models):
         rcnn.classify_regions(two_models, [torch.zeros(1, 64, 64)], [], 64)
 
 
+def test_classify_regions_of_no_images_is_an_empty_list(two_models):
+    assert rcnn.classify_regions(two_models, [], [], 64) == []
+
+
 def test_to_detections_scores_every_class_and_suppresses_per_class():
     boxes = torch.tensor([[0, 0, 10, 10], [1, 0, 11, 10], [50, 50, 60, 60]], dtype=torch.float)
     scores = torch.tensor([[0.7, 0.3, 0.0],

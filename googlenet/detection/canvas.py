@@ -1,18 +1,11 @@
-"""Canvases for detection: several Fashion-MNIST objects at different scales and positions.
+"""§8's test images in miniature: grey canvases of several Fashion-MNIST objects, from tiny to large.
 
-ILSVRC's detection images "may contain many objects or none, and their scale may vary from
-large to tiny" (§8). Our stand-in, reproducible from a seed: a grey canvas (192 px by
-default) with a faint gradient and sensor noise, 3–5 objects from a dataset, each scaled to
-a square frame of 28–96 px (log-uniform, so small objects are as common as large ones) and
-placed at random (frames may overlap by a few pixels, so neighbours can touch, as objects do
-in photographs), plus a few distractors (strokes and blobs that belong to no class: what a
-detector must learn to call background).
-
-The ground truth box of an object is the tight box of its pixels brighter than
-``box_threshold`` after scaling, as a human annotator would draw it, not the square frame.
-Boxes use `googlenet.detection`'s convention: ``(x1, y1, x2, y2)``, continuous coordinates.
-
-Use the test split for canvases you evaluate on, so that no object was seen in training.
+Each canvas (reproducible from a seed) has a faint gradient and sensor noise, 3–5 objects scaled
+log-uniformly to 28–96 px squares (so small objects are as common as large ones; neighbours may
+touch) and a few distractors: strokes and blobs of no class, which a detector must call background.
+An object's ground truth box is the tight box of its pixels brighter than ``box_threshold``, as an
+annotator would draw it, in `googlenet.detection`'s ``(x1, y1, x2, y2)`` convention. Evaluate on
+canvases drawn from the test split, so that no object was seen in training.
 """
 
 from __future__ import annotations
@@ -41,17 +34,14 @@ class CanvasSpec:
     max_tries: int = 200  # placement attempts per object before the canvas takes fewer objects
 
     def __post_init__(self):
-        def check_range(name, lo_min, value):
+        if not isinstance(self.size, int) or self.size < 32:
+            raise ValueError(f"size（画布边长）应为不小于 32 的整数，收到 {self.size!r}")
+        for name, lo_min in (("objects", 0), ("object_size", 4), ("distractors", 0)):
+            value = getattr(self, name)
             if (not isinstance(value, tuple) or len(value) != 2
                     or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
                     or value[0] < lo_min or value[0] > value[1]):
                 raise ValueError(f"{name} 应为两个整数 (最小, 最大)，且 {lo_min} ≤ 最小 ≤ 最大，收到 {value!r}")
-
-        if not isinstance(self.size, int) or self.size < 32:
-            raise ValueError(f"size（画布边长）应为不小于 32 的整数，收到 {self.size!r}")
-        check_range("objects", 0, self.objects)
-        check_range("object_size", 4, self.object_size)
-        check_range("distractors", 0, self.distractors)
         if self.object_size[1] > self.size:
             raise ValueError(f"object_size 的最大值 {self.object_size[1]} 超过了画布边长 {self.size}")
         for name in ("background", "noise", "box_threshold"):
@@ -80,14 +70,6 @@ class Canvas:
         return f"Canvas({h}×{w}, {len(self.boxes)} 个目标, 类别 {self.labels.tolist()}, {len(self.distractor_boxes)} 个干扰物)"
 
 
-def _check_dataset(dataset) -> None:
-    if not hasattr(dataset, "image") or not hasattr(dataset, "targets") or len(dataset) == 0:
-        raise TypeError(f"dataset 应为非空的 googlenet.data.ImageDataset（有 image(i) 与 targets），"
-                        f"收到 {type(dataset).__name__}")
-    if getattr(dataset, "channels", 1) != 1:
-        raise ValueError(f"画布是灰度的：dataset 应为单通道图像，收到 {dataset.channels} 通道")
-
-
 def _overlaps(frame, frames, gap) -> bool:
     x1, y1, x2, y2 = frame
     return any(x1 < fx2 + gap and fx1 < x2 + gap and y1 < fy2 + gap and fy1 < y2 + gap
@@ -113,19 +95,22 @@ def tight_box(sprite: Tensor, threshold: float) -> tuple[int, int, int, int] | N
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
+def _grid(size, offset=0.0) -> tuple[Tensor, Tensor]:
+    """(ys, xs): the row and column coordinate of every pixel of a size×size image."""
+    r = torch.arange(size, dtype=torch.float32) + offset
+    return torch.meshgrid(r, r, indexing="ij")
+
+
 def _background(rng, size, brightness) -> Tensor:
     angle = rng.uniform(0, 2 * math.pi)
-    ys, xs = torch.meshgrid(torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32),
-                            indexing="ij")
-    ramp = (xs * math.cos(angle) + ys * math.sin(angle))
-    ramp = (ramp - ramp.min()) / (ramp.max() - ramp.min())
-    return ramp * brightness
+    ys, xs = _grid(size)
+    ramp = xs * math.cos(angle) + ys * math.sin(angle)
+    return (ramp - ramp.min()) / (ramp.max() - ramp.min()) * brightness
 
 
 def _distractor(rng, size) -> tuple[Tensor, float]:
     """A soft mask (H×W in [0, 1]) of a stroke or a blob, and its brightness."""
-    ys, xs = torch.meshgrid(torch.arange(size, dtype=torch.float32) + 0.5,
-                            torch.arange(size, dtype=torch.float32) + 0.5, indexing="ij")
+    ys, xs = _grid(size, 0.5)  # pixel centres
     cx, cy = rng.uniform(8, size - 8, size=2)
     if rng.random() < 0.5:  # a stroke: points within half its thickness of a segment
         length, angle, thick = rng.uniform(12, 40), rng.uniform(0, math.pi), rng.uniform(1.5, 3.5)
@@ -145,14 +130,16 @@ def _distractor(rng, size) -> tuple[Tensor, float]:
 
 def make_canvas(dataset, seed: int | tuple[int, ...], spec: CanvasSpec = CanvasSpec()) -> Canvas:
     """One canvas drawn from ``dataset`` (grey 28×28 images), fully determined by ``seed``."""
-    _check_dataset(dataset)
+    if not hasattr(dataset, "image") or not hasattr(dataset, "targets") or len(dataset) == 0:
+        raise TypeError(f"dataset 应为非空的 googlenet.data.ImageDataset（有 image(i) 与 targets），"
+                        f"收到 {type(dataset).__name__}")
+    if getattr(dataset, "channels", 1) != 1:
+        raise ValueError(f"画布是灰度的：dataset 应为单通道图像，收到 {dataset.channels} 通道")
     if not isinstance(spec, CanvasSpec):
         raise TypeError(f"spec 应为 CanvasSpec，收到 {type(spec).__name__}")
-    rng = np.random.default_rng(seed)
-    size = spec.size
+    rng, size, (lo, hi) = np.random.default_rng(seed), spec.size, spec.object_size
     image = _background(rng, size, spec.background)
     frames, boxes, labels, sources = [], [], [], []
-    lo, hi = spec.object_size
     for _ in range(int(rng.integers(spec.objects[0], spec.objects[1] + 1))):
         side = int(round(math.exp(rng.uniform(math.log(lo), math.log(hi)))))
         frame = _place(rng, side, size, frames, spec.gap, spec.max_tries)
@@ -164,10 +151,9 @@ def make_canvas(dataset, seed: int | tuple[int, ...], spec: CanvasSpec = CanvasS
         box = tight_box(sprite, spec.box_threshold)
         if box is None:  # an empty image: nothing to annotate
             continue
-        x, y = frame[0], frame[1]
+        x, y = frame[:2]
         alpha = (sprite / 0.1).clamp(0, 1)  # opaque wherever the object is visible
-        region = image[y:y + side, x:x + side]
-        image[y:y + side, x:x + side] = region * (1 - alpha) + sprite * alpha
+        image[y:y + side, x:x + side] = image[y:y + side, x:x + side] * (1 - alpha) + sprite * alpha
         frames.append(frame)
         boxes.append((x + box[0], y + box[1], x + box[2], y + box[3]))
         labels.append(int(dataset.targets[index]))
@@ -182,8 +168,7 @@ def make_canvas(dataset, seed: int | tuple[int, ...], spec: CanvasSpec = CanvasS
                 distractor_boxes.append(box)
                 break
     if spec.noise > 0:
-        noise = torch.from_numpy(rng.standard_normal((size, size)).astype(np.float32)) * spec.noise
-        image = image + noise
+        image = image + torch.from_numpy(rng.standard_normal((size, size)).astype(np.float32)) * spec.noise
     as_float = lambda rows: torch.tensor(rows, dtype=torch.float32).reshape(-1, 4)  # noqa: E731
     return Canvas(image.clamp(0, 1)[None].contiguous(), as_float(boxes),
                   torch.tensor(labels, dtype=torch.long), torch.tensor(sources, dtype=torch.long),

@@ -1,25 +1,12 @@
 """How §8 scores a detector: the Jaccard index (IoU), the ≥ 50 % rule, AP and mAP, and NMS.
 
-Boxes are ``(x1, y1, x2, y2)`` in continuous pixel coordinates, the convention of
-torchvision: pixel ``(row i, column j)`` covers ``[j, j+1) × [i, i+1)``, so a box's area is
-``(x2 - x1) * (y2 - y1)``. (PASCAL VOC's old devkit counted pixels inclusively, area
-``(x2 - x1 + 1) * (y2 - y1 + 1)``, which gives slightly different IoUs for small boxes.)
-
-What is ours and what is torchvision's:
-
-* `iou` is the definition in five readable lines, for one pair; `box_iou` (all pairs at once)
-  is ``torchvision.ops.box_iou``, after checking the input, because that implementation is
-  vectorised, well tested and what readers meet in practice. Tests check that both agree.
-* `greedy_nms` is non-maximum suppression written out as the textbook loop; `nms` calls
-  ``torchvision.ops.batched_nms`` (compiled, per class), which the pipeline uses. Tests
-  check that both keep the same boxes.
-* matching (`match_detections`), precision/recall and AP (`average_precision`) are written
-  here, because their conventions differ between benchmarks and the book must say which it
-  uses: a detection is a true positive when its IoU with the best still-unmatched ground
-  truth of its class is ≥ the threshold (ILSVRC's and COCO's rule; a second detection of
-  an already matched object is a false positive); AP is the area under the precision–
-  recall curve with "all-point" interpolation (PASCAL VOC 2010 and later), or VOC 2007's
-  11-point average on request.
+Boxes are ``(x1, y1, x2, y2)`` in continuous pixel coordinates, as in torchvision: pixel (row i,
+column j) covers ``[j, j+1) × [i, i+1)``, so a box's area is ``(x2 - x1) * (y2 - y1)``.
+`iou` and `greedy_nms` spell out the definitions; `box_iou` and `nms` call torchvision's
+vectorised versions, which the pipeline uses (tests check that each pair agrees). Matching and AP
+are written here because benchmarks differ on them: a detection is a true positive when its IoU
+with the best still-unmatched object of its class is ≥ the threshold (ILSVRC's and COCO's rule);
+AP uses "all-point" interpolation (PASCAL VOC 2010 on), or VOC 2007's 11 points on request.
 """
 
 from __future__ import annotations
@@ -34,14 +21,10 @@ from torch import Tensor
 
 from .. import paper
 
-
-
 INTERPOLATIONS = ("all-point", "11-point")
 
 
-# ---------------------------------------------------------------------------------------------
-# Boxes and the Jaccard index
-# ---------------------------------------------------------------------------------------------
+# --- Boxes and the Jaccard index ---------------------------------------------------------------
 
 def as_boxes(boxes, name: str = "boxes") -> Tensor:
     """``boxes`` as a float tensor N×4 of valid ``(x1, y1, x2, y2)`` boxes, or a Chinese ValueError."""
@@ -70,9 +53,7 @@ def as_boxes(boxes, name: str = "boxes") -> Tensor:
 def iou(box_a: Sequence[float], box_b: Sequence[float]) -> float:
     """Jaccard index |A ∩ B| / |A ∪ B| of two boxes: the definition, for one pair."""
     a, b = as_boxes([list(box_a)], "box_a")[0].tolist(), as_boxes([list(box_b)], "box_b")[0].tolist()
-    inter_w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    inter_h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = inter_w * inter_h
+    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
 
@@ -86,23 +67,17 @@ def box_iou(boxes_a, boxes_b) -> Tensor:
 
 
 def ilsvrc_iou_threshold(gt_boxes, base: float = paper.DETECTION_IOU_THRESHOLD) -> Tensor:
-    """ILSVRC's per-object threshold ``min(0.5, wh / ((w + 10)(h + 10)))``: looser for tiny objects.
-
-    For a ground truth box of w × h pixels this leaves about 5 pixels of slack on each side;
-    from about 25 × 25 pixels up it is simply 0.5.
-    """
+    """ILSVRC's per-object threshold ``min(0.5, wh / ((w + 10)(h + 10)))``: about 5 pixels of slack
+    on each side for tiny objects, simply 0.5 from about 25 × 25 pixels up."""
     g = as_boxes(gt_boxes, "gt_boxes")
     w, h = g[:, 2] - g[:, 0], g[:, 3] - g[:, 1]
     return torch.clamp(w * h / ((w + 10) * (h + 10)), max=base)
 
 
-# ---------------------------------------------------------------------------------------------
-# Matching detections to ground truth, precision / recall, AP, mAP
-# ---------------------------------------------------------------------------------------------
+# --- Matching detections to ground truth, precision / recall, AP, mAP --------------------------
 
 def _check_threshold(value, name: str = "iou_threshold") -> None:
-    values = value.flatten().tolist() if isinstance(value, Tensor) else [value]
-    for v in values:
+    for v in value.flatten().tolist() if isinstance(value, Tensor) else [value]:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
             raise ValueError(f"{name} 应为 0 到 1 之间的数，收到 {v!r}")
 
@@ -133,11 +108,10 @@ def match_detections(boxes, scores, gt_boxes,
                      iou_threshold: float | Tensor = paper.DETECTION_IOU_THRESHOLD) -> Matching:
     """Mark each detection (of one class, in one image) true or false positive: §8's ≥ 50 % rule.
 
-    Detections are visited from the highest score down. Each takes the still-unmatched ground
-    truth box it overlaps most; if that IoU is ≥ the threshold (per ground truth box when
-    ``iou_threshold`` is a tensor, e.g. `ilsvrc_iou_threshold`) it is a true positive and the
-    box is used up, otherwise a false positive. So a second detection of the same object is a
-    false positive ("extraneous detections count as false positives and are penalized").
+    From the highest score down, each detection takes the still-unmatched ground truth box it
+    overlaps most; at IoU ≥ the threshold (per box when ``iou_threshold`` is a tensor, e.g.
+    `ilsvrc_iou_threshold`) it is a true positive and uses the box up. So a second detection of
+    the same object is a false positive ("extraneous detections ... are penalized").
     """
     b, g = as_boxes(boxes, "boxes"), as_boxes(gt_boxes, "gt_boxes")
     s = _as_scores(scores, len(b))
@@ -151,9 +125,7 @@ def match_detections(boxes, scores, gt_boxes,
     gt_index = torch.full((len(b),), -1, dtype=torch.long)
     best_iou = overlaps.max(1).values if len(g) else torch.zeros(len(b))
     taken = torch.zeros(len(g), dtype=torch.bool)
-    for i in score_order(s).tolist():
-        if len(g) == 0:
-            break
+    for i in score_order(s).tolist() if len(g) else []:
         candidates = overlaps[i].masked_fill(taken, -1.0)
         j = int(candidates.argmax())
         if candidates[j] >= thr[j]:
@@ -162,30 +134,23 @@ def match_detections(boxes, scores, gt_boxes,
 
 
 def precision_recall(is_tp, num_gt: int) -> tuple[Tensor, Tensor]:
-    """Precision and recall after each detection, for detections already sorted by score.
-
-    precision_k = TP_k / k (how many of the first k are right), recall_k = TP_k / num_gt
-    (how many of the objects the first k found).
-    """
+    """Precision TP_k / k and recall TP_k / num_gt after each of the first k detections (sorted by score)."""
     tp = torch.as_tensor(is_tp, dtype=torch.bool).flatten()
     if isinstance(num_gt, bool) or not isinstance(num_gt, int) or num_gt < 1:
         raise ValueError(f"num_gt（真实目标的个数）应为正整数，收到 {num_gt!r}：没有真实目标时召回率无定义")
     cum_tp = torch.cumsum(tp.double(), 0)
     if len(tp) and cum_tp[-1] > num_gt:
         raise ValueError(f"真阳性个数 {int(cum_tp[-1])} 超过了真实目标的个数 num_gt={num_gt}")
-    ranks = torch.arange(1, len(tp) + 1, dtype=torch.float64)
-    return cum_tp / ranks, cum_tp / num_gt
+    return cum_tp / torch.arange(1, len(tp) + 1, dtype=torch.float64), cum_tp / num_gt
 
 
 def average_precision(scores, is_tp, num_gt: int, interpolation: str = "all-point") -> float:
     """AP of one class: the area under its precision–recall curve.
 
-    ``scores`` and ``is_tp`` describe every detection of the class over the whole test set
-    (any order: they are sorted here, ties kept in the given order). ``"all-point"``
-    (PASCAL VOC 2010 on, ILSVRC) first makes precision non-increasing (each point takes the
-    best precision at any higher recall), then sums precision × recall step.
-    ``"11-point"`` (VOC 2007) averages that best precision at recall 0, 0.1, …, 1.
-    Objects never detected contribute zero, so AP ≤ the final recall.
+    ``scores`` and ``is_tp`` cover every detection of the class over the test set, in any order.
+    ``"all-point"`` makes precision non-increasing (each point takes the best precision at any
+    higher recall), then sums precision × recall step; ``"11-point"`` averages that best precision
+    at recall 0, 0.1, …, 1. Objects never detected contribute zero, so AP ≤ the final recall.
     """
     if interpolation not in INTERPOLATIONS:
         raise ValueError(f"interpolation 应为 {' 或 '.join(map(repr, INTERPOLATIONS))}，收到 {interpolation!r}")
@@ -199,21 +164,27 @@ def average_precision(scores, is_tp, num_gt: int, interpolation: str = "all-poin
         best = [precision[recall >= r - 1e-12].max() if (recall >= r - 1e-12).any() else torch.tensor(0.0)
                 for r in levels]
         return float(torch.stack(best).mean())
-    # Envelope: precision at recall r := max precision at recall ≥ r (scan from the right).
-    envelope = torch.flip(torch.cummax(torch.flip(precision, [0]), 0).values, [0])
+    envelope = torch.flip(torch.cummax(torch.flip(precision, [0]), 0).values, [0])  # max precision at ≥ recall
     steps = torch.diff(recall, prepend=recall.new_zeros(1))
     return float((steps * envelope).sum())
+
+
+def _image_arrays(det, gt, i: int) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """(boxes, scores, labels) of image i's detections and (boxes, labels) of its ground truth, checked."""
+    for d, keys, what in ((det, ("boxes", "scores", "labels"), "检测结果"), (gt, ("boxes", "labels"), "真实标注")):
+        if not isinstance(d, dict) or any(k not in d for k in keys):
+            got = sorted(d) if isinstance(d, dict) else type(d).__name__
+            raise ValueError(f"第 {i} 张图的{what}应为含键 {keys} 的字典，收到 {got}")
+    d_boxes, g_boxes = as_boxes(det["boxes"], "boxes"), as_boxes(gt["boxes"], "gt boxes")
+    d_labels = torch.as_tensor(det["labels"]).long().flatten()
+    g_labels = torch.as_tensor(gt["labels"]).long().flatten()
+    return d_boxes, _as_scores(det["scores"], len(d_boxes)), d_labels, g_boxes, g_labels
 
 
 def image_true_positives(detection: dict, ground_truth: dict,
                          iou_threshold: float = paper.DETECTION_IOU_THRESHOLD) -> Tensor:
     """For one image in torchvision's format: which detections are true positives (per-class matching)."""
-    _check_image_dict(detection, 0, ("boxes", "scores", "labels"), "检测结果")
-    _check_image_dict(ground_truth, 0, ("boxes", "labels"), "真实标注")
-    d_boxes, g_boxes = as_boxes(detection["boxes"]), as_boxes(ground_truth["boxes"], "gt boxes")
-    d_labels = torch.as_tensor(detection["labels"]).long().flatten()
-    g_labels = torch.as_tensor(ground_truth["labels"]).long().flatten()
-    d_scores = _as_scores(detection["scores"], len(d_boxes))
+    d_boxes, d_scores, d_labels, g_boxes, g_labels = _image_arrays(detection, ground_truth, 0)
     is_tp = torch.zeros(len(d_boxes), dtype=torch.bool)
     for c in set(d_labels.tolist()):
         dm, gm = d_labels == c, g_labels == c
@@ -246,12 +217,6 @@ class DetectionEvaluation:
         return sum(self.num_tp) / max(1, sum(self.num_gt))
 
 
-def _check_image_dict(d, i: int, keys: tuple[str, ...], what: str) -> None:
-    if not isinstance(d, dict) or any(k not in d for k in keys):
-        got = sorted(d) if isinstance(d, dict) else type(d).__name__
-        raise ValueError(f"第 {i} 张图的{what}应为含键 {keys} 的字典，收到 {got}")
-
-
 def evaluate_detections(detections: Sequence[dict], ground_truths: Sequence[dict], num_classes: int,
                         iou_threshold: float | str = paper.DETECTION_IOU_THRESHOLD,
                         interpolation: str = "all-point") -> DetectionEvaluation:
@@ -267,16 +232,11 @@ def evaluate_detections(detections: Sequence[dict], ground_truths: Sequence[dict
         raise ValueError(f"num_classes 应为正整数，收到 {num_classes!r}")
     if iou_threshold != "ilsvrc":
         _check_threshold(iou_threshold)
-    scores_by_class = [[] for _ in range(num_classes)]
-    tp_by_class = [[] for _ in range(num_classes)]
+    scores = [[torch.zeros(0)] for _ in range(num_classes)]  # per class, one tensor per image
+    tps = [[torch.zeros(0, dtype=torch.bool)] for _ in range(num_classes)]
     num_gt = [0] * num_classes
     for i, (det, gt) in enumerate(zip(detections, ground_truths)):
-        _check_image_dict(det, i, ("boxes", "scores", "labels"), "检测结果")
-        _check_image_dict(gt, i, ("boxes", "labels"), "真实标注")
-        d_boxes, g_boxes = as_boxes(det["boxes"], "boxes"), as_boxes(gt["boxes"], "gt boxes")
-        d_labels = torch.as_tensor(det["labels"]).long().flatten()
-        g_labels = torch.as_tensor(gt["labels"]).long().flatten()
-        d_scores = _as_scores(det["scores"], len(d_boxes))
+        d_boxes, d_scores, d_labels, g_boxes, g_labels = _image_arrays(det, gt, i)
         if len(d_labels) != len(d_boxes) or len(g_labels) != len(g_boxes):
             raise ValueError(f"第 {i} 张图的 labels 与 boxes 个数不同")
         for labels in (d_labels, g_labels):
@@ -285,39 +245,29 @@ def evaluate_detections(detections: Sequence[dict], ground_truths: Sequence[dict
         for c in set(d_labels.tolist()) | set(g_labels.tolist()):
             dm, gm = d_labels == c, g_labels == c
             thr = ilsvrc_iou_threshold(g_boxes[gm]) if iou_threshold == "ilsvrc" else iou_threshold
-            match = match_detections(d_boxes[dm], d_scores[dm], g_boxes[gm], thr)
-            scores_by_class[c].append(d_scores[dm])
-            tp_by_class[c].append(match.is_tp)
+            scores[c].append(d_scores[dm])
+            tps[c].append(match_detections(d_boxes[dm], d_scores[dm], g_boxes[gm], thr).is_tp)
             num_gt[c] += int(gm.sum())
     ap, num_det, num_tp, curves = [], [], [], {}
     for c in range(num_classes):
-        s = torch.cat(scores_by_class[c]) if scores_by_class[c] else torch.zeros(0)
-        tp = torch.cat(tp_by_class[c]) if tp_by_class[c] else torch.zeros(0, dtype=torch.bool)
+        s, tp = torch.cat(scores[c]), torch.cat(tps[c])
         num_det.append(len(s))
         num_tp.append(int(tp.sum()))
-        if num_gt[c] == 0:
-            ap.append(float("nan"))
-            continue
-        ap.append(average_precision(s, tp, num_gt[c], interpolation))
-        curves[c] = precision_recall(tp[score_order(s)], num_gt[c])
+        ap.append(average_precision(s, tp, num_gt[c], interpolation) if num_gt[c] else float("nan"))
+        if num_gt[c]:
+            curves[c] = precision_recall(tp[score_order(s)], num_gt[c])
     return DetectionEvaluation(ap, num_gt, num_det, num_tp, iou_threshold, curves)
 
 
-# ---------------------------------------------------------------------------------------------
-# Non-maximum suppression and proposal coverage
-# ---------------------------------------------------------------------------------------------
+# --- Non-maximum suppression and proposal coverage ---------------------------------------------
 
 def greedy_nms(boxes, scores, iou_threshold: float = 0.5) -> Tensor:
-    """Non-maximum suppression as the textbook loop (indices kept, by decreasing score).
-
-    Keep the highest-scoring box, drop every remaining box whose IoU with it is above the
-    threshold, repeat with what is left. `nms` does the same with torchvision's compiled code.
-    """
+    """Non-maximum suppression as the textbook loop (indices kept, by decreasing score): keep the
+    best box, drop the rest that overlap it by IoU > the threshold, repeat. `nms` is the fast one."""
     b = as_boxes(boxes)
     s = _as_scores(scores, len(b))
     _check_threshold(iou_threshold)
-    remaining = score_order(s).tolist()
-    keep = []
+    remaining, keep = score_order(s).tolist(), []
     while remaining:
         best = remaining.pop(0)
         keep.append(best)
@@ -328,10 +278,8 @@ def greedy_nms(boxes, scores, iou_threshold: float = 0.5) -> Tensor:
 
 
 def nms(boxes, scores, labels=None, iou_threshold: float = 0.5) -> Tensor:
-    """Indices kept by per-class NMS (``torchvision.ops.batched_nms``), by decreasing score.
-
-    Boxes of different ``labels`` never suppress each other; without labels all are one class.
-    """
+    """Indices kept by per-class NMS (``torchvision.ops.batched_nms``), by decreasing score: boxes of
+    different ``labels`` never suppress each other; without labels all are one class."""
     b = as_boxes(boxes)
     s = _as_scores(scores, len(b))
     _check_threshold(iou_threshold)
@@ -345,11 +293,8 @@ def nms(boxes, scores, labels=None, iou_threshold: float = 0.5) -> Tensor:
 
 def proposal_coverage(proposals: Sequence, gt_boxes: Sequence,
                       iou_threshold: float = paper.DETECTION_IOU_THRESHOLD) -> float:
-    """§8's "coverage": the fraction of ground truth boxes that some proposal overlaps with IoU ≥ threshold.
-
-    ``proposals[i]`` and ``gt_boxes[i]`` are the boxes of image i. It bounds the recall any
-    region classifier can reach on these proposals.
-    """
+    """§8's "coverage": the fraction of ground truth boxes (``gt_boxes[i]``: image i's) that some proposal
+    of their image overlaps with IoU ≥ threshold. It bounds the recall of any region classifier."""
     return float(best_overlaps(proposals, gt_boxes).ge(iou_threshold).float().mean())
 
 

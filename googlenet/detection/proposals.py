@@ -1,29 +1,15 @@
-"""Category-agnostic region proposals: a tiny selective search, and a sliding-window stand-in for multi-box.
+"""Category-agnostic region proposals (§8): a tiny selective search, and sliding windows for multi-box.
 
-R-CNN, and GoogLeNet's entry after it (§8), first proposes regions that might hold *some*
-object, without knowing which class, and only then classifies each region. §8 combined two
-sources: selective search [20] (grouping superpixels bottom-up) and multi-box [5] (a network
-that predicts boxes). At classroom scale we build one simple stand-in for each.
+§8 proposed regions that might hold *some* object with selective search [20] (grouping superpixels
+bottom-up) and added back 200 from multi-box [5] (a network that predicts boxes). Our stand-ins:
 
-**A tiny selective search** (`selective_search`), for a grey canvas of bright objects:
-
-1. *Superpixels* (`superpixels`): smooth the image a little, keep the pixels brighter than
-   a threshold, drop specks, and cut what remains along a grid of ``superpixel_size``-pixel
-   cells; each connected part inside a cell is one superpixel (selective search starts from
-   Felzenszwalb–Huttenlocher segments instead; grid cells keep ours easy to see and to size).
-2. *Hierarchical grouping* (`hierarchical_grouping`): repeatedly merge the two *touching*
-   regions that are most similar, with selective search's size and fill similarities and
-   brightness in place of colour. Every region ever formed, superpixel or merged group, gives
-   one proposal: its bounding box. So K superpixels give about 2K proposals, and doubling
-   the superpixel size (as §8 did) cuts the number of proposals.
-3. *Diversification*: repeat for a few thresholds (selective search repeats for several
-   colour spaces and scales), drop tiny and near-duplicate boxes.
-
-**Objectness windows** (`objectness_windows`), a stand-in for multi-box: square and oblong
-windows of several sizes slide over the image; each is scored by how much brighter it is
-inside than in a ring around it (a hand-made "objectness", where multi-box learns one), and
-the best ``top_k`` after non-maximum suppression are kept. §8 "added back 200 region
-proposals coming from multi-box" to selective search; `propose` can do the same.
+* `selective_search`: (1) `superpixels`, the bright pixels of the canvas cut along a grid of
+  ``superpixel_size``-pixel cells (the paper starts from Felzenszwalb–Huttenlocher segments);
+  (2) `hierarchical_grouping`, which merges the most similar touching regions until one is left,
+  each region ever formed giving one box, so K superpixels give about 2K proposals and doubling the
+  superpixel size (as §8 did) cuts their number; (3) diversification over a few thresholds.
+* `objectness_windows`: windows of several sizes and shapes, scored by how much brighter they are
+  inside than in a ring around them (a hand-made "objectness" where multi-box learns one).
 """
 
 from __future__ import annotations
@@ -35,6 +21,11 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .metrics import nms
+
+
+def _min_pool(x: Tensor) -> Tensor:
+    """Minimum over each pixel's 3×3 neighbourhood of a 2-D tensor."""
+    return -F.max_pool2d(-x[None, None], 3, stride=1, padding=1)[0, 0]
 
 
 def _check_image(image) -> Tensor:
@@ -50,33 +41,27 @@ def _check_image(image) -> Tensor:
 
 
 def connected_components(mask: Tensor) -> Tensor:
-    """Label 8-connected pieces of a boolean H×W mask: 0 for background, 1..K for the pieces.
+    """Label 8-connected pieces of a boolean H×W mask: 0 for background, 1..K in reading order.
 
-    Union–find, vectorised: every foreground pixel starts as its own group, named by its
-    pixel number. Each round, every group adopts the smallest name found in the 3×3
-    neighbourhood of any of its pixels (a min pool), and then names are followed to their
-    end ("pointer jumping", ``name = name[name]``) so chains collapse. When a round changes
-    nothing, each piece carries one name (its smallest pixel number); pieces are then
-    renumbered 1..K in reading order. A handful of rounds suffice even for long, thin pieces.
+    Vectorised union–find: each foreground pixel starts as its own group, named by its pixel number;
+    each round every group adopts the smallest name in the 3×3 neighbourhood of any of its pixels (a
+    min pool), then names are followed to their end (pointer jumping) so chains collapse quickly.
     """
     if not isinstance(mask, Tensor) or mask.dim() != 2 or mask.dtype != torch.bool:
         got = tuple(mask.shape) if isinstance(mask, Tensor) else type(mask).__name__
         raise ValueError(f"mask 应为 H×W 的布尔张量，收到 {got}"
                          + (f"，dtype={mask.dtype}" if isinstance(mask, Tensor) else ""))
     h, w = mask.shape
-    n = h * w
-    fg = mask.flatten()
+    n, fg = h * w, mask.flatten()
     # Names are pixel numbers held as floats (for max_pool2d): float32 is exact below 2**24 pixels.
     dtype = torch.float32 if n < 2 ** 24 else torch.float64
     parent = torch.where(fg, torch.arange(n, dtype=dtype), torch.tensor(n + 1.0, dtype=dtype))  # bg: n + 1
     fg_idx = torch.nonzero(fg).flatten()
     while True:
-        # Name of each pixel's group, then the smallest group name among its neighbours.
-        name = parent
-        neighbour_min = -F.max_pool2d(-name.view(1, 1, h, w), 3, stride=1, padding=1).flatten()
+        neighbour_min = _min_pool(parent.view(h, w)).flatten()
         new = parent.clone()
-        new.scatter_reduce_(0, name[fg_idx].long(), neighbour_min[fg_idx], "amin")
-        while True:  # pointer jumping: follow names to their end
+        new.scatter_reduce_(0, parent[fg_idx].long(), neighbour_min[fg_idx], "amin")
+        while True:  # pointer jumping: name = name[name] until nothing changes
             jumped = torch.where(fg, new[new.long().clamp(max=n - 1)], new)
             if torch.equal(jumped, new):
                 break
@@ -98,15 +83,12 @@ def region_boxes(labels: Tensor) -> tuple[Tensor, Tensor]:
         return torch.zeros(0, 4), torch.zeros(0)
     h, w = labels.shape
     ys, xs = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
-    flat, fg = labels.flatten(), labels.flatten() > 0
-    idx = flat[fg] - 1
-    big = h + w
-    x1 = torch.full((k,), big).scatter_reduce(0, idx, xs.flatten()[fg], "amin")
-    y1 = torch.full((k,), big).scatter_reduce(0, idx, ys.flatten()[fg], "amin")
-    x2 = torch.full((k,), -1).scatter_reduce(0, idx, xs.flatten()[fg], "amax") + 1
-    y2 = torch.full((k,), -1).scatter_reduce(0, idx, ys.flatten()[fg], "amax") + 1
-    counts = torch.bincount(idx, minlength=k)
-    return torch.stack([x1, y1, x2, y2], 1).float(), counts.float()
+    fg = labels.flatten() > 0
+    idx = labels.flatten()[fg] - 1
+    xy, rows = torch.stack([xs.flatten()[fg], ys.flatten()[fg]], 1), idx[:, None].expand(-1, 2)
+    lo = torch.full((k, 2), h + w).scatter_reduce(0, rows, xy, "amin")
+    hi = torch.full((k, 2), -1).scatter_reduce(0, rows, xy, "amax") + 1
+    return torch.cat([lo, hi], 1).float(), torch.bincount(idx, minlength=k).float()
 
 
 def smooth(image: Tensor, size: int) -> Tensor:
@@ -125,10 +107,9 @@ def superpixels(image: Tensor, threshold: float, superpixel_size: int = 16, *, s
                 min_pixels: int = 12) -> Tensor:
     """Step 1: label image (H×W, 0 = background, 1..K) of the superpixels.
 
-    A pixel is bright if it and the average of its ``smoothing``×``smoothing`` neighbourhood
-    (a box filter, against noise) both exceed ``threshold``; connected pieces with fewer than ``min_pixels`` pixels are dropped as noise;
-    the rest are cut along a grid of ``superpixel_size``-pixel cells. Each connected part of
-    a piece inside one cell is one superpixel: a small region of similar, bright pixels.
+    A pixel is bright if it and the mean of its ``smoothing``×``smoothing`` neighbourhood (against
+    noise) both exceed ``threshold``; bright pieces under ``min_pixels`` pixels are dropped. Each
+    connected part of a piece inside one ``superpixel_size``-pixel grid cell is one superpixel.
     """
     image = _check_image(image)
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
@@ -138,19 +119,16 @@ def superpixels(image: Tensor, threshold: float, superpixel_size: int = 16, *, s
     # Smoothing joins and denoises; requiring the pixel itself to be bright keeps edges in place.
     mask = (smooth(image, smoothing) > threshold) & (image > threshold)
     pieces = connected_components(mask)
-    counts = torch.bincount(pieces.flatten())
-    mask &= counts[pieces] >= min_pixels
+    mask &= torch.bincount(pieces.flatten())[pieces] >= min_pixels
     h, w = mask.shape
-    rows = torch.arange(h) // superpixel_size
-    cols = torch.arange(w) // superpixel_size
+    rows, cols = torch.arange(h) // superpixel_size, torch.arange(w) // superpixel_size
     # Cutting the mask along cell borders, then labelling, splits every piece cell by cell.
     border = torch.zeros_like(mask)
     border[:, 1:] |= cols[1:] != cols[:-1]
     border[1:, :] |= (rows[1:] != rows[:-1])[:, None]
     labels = connected_components(mask & ~border)
     # Give border pixels to the superpixel of their cell that they touch (or their own piece).
-    grown = -F.max_pool2d(-torch.where(labels > 0, labels.float(), torch.tensor(float(h * w + 1)))[None, None],
-                          3, stride=1, padding=1)[0, 0]
+    grown = _min_pool(torch.where(labels > 0, labels.float(), torch.tensor(float(h * w + 1))))
     fill = mask & border & (grown <= h * w)
     labels[fill] = grown[fill].long()
     return labels
@@ -159,10 +137,10 @@ def superpixels(image: Tensor, threshold: float, superpixel_size: int = 16, *, s
 def region_stats(labels: Tensor, image: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """(boxes K×4, pixel counts K, mean brightness K) of the regions 1..K of a label image."""
     boxes, counts = region_boxes(labels)
-    k = len(boxes)
     flat = labels.flatten()
     fg = flat > 0
-    sums = torch.zeros(k, dtype=torch.float64).index_add_(0, flat[fg] - 1, _check_image(image).flatten()[fg].double())
+    sums = torch.zeros(len(boxes), dtype=torch.float64).index_add_(0, flat[fg] - 1,
+                                                                   _check_image(image).flatten()[fg].double())
     return boxes, counts, (sums / counts.clamp(min=1)).float()
 
 
@@ -183,12 +161,10 @@ def hierarchical_grouping(boxes: Tensor, sizes: Tensor, brightness: Tensor, pair
                           image_area: float) -> Tensor:
     """Step 2: every box of the grouping hierarchy, the K initial regions' first, then each merge's.
 
-    Only touching regions merge. Of all touching pairs, the most similar merges first, with
-    selective search's similarities (Uijlings et al.), brightness standing in for colour:
-    ``s_size = 1 − (size_i + size_j) / image_area`` (small regions merge first, so groups grow
-    evenly), ``s_fill = 1 − (area(box_i ∪ box_j) − size_i − size_j) / image_area`` (regions that
-    fill their common box merge early) and ``s_bright = 1 − |brightness_i − brightness_j|``.
-    The merged region touches whatever either part touched.
+    Of all touching pairs the most similar merges first, by selective search's similarities with
+    brightness for colour: ``s_size = 1 − (size_i + size_j) / image_area`` (small regions first, so
+    groups grow evenly) + ``s_fill = 1 − (area(box_i ∪ box_j) − size_i − size_j) / image_area``
+    (regions that fill their common box early) + ``s_bright = 1 − |brightness_i − brightness_j|``.
     """
     box = [tuple(b) for b in boxes.tolist()]
     size, bright = sizes.tolist(), brightness.tolist()
@@ -197,9 +173,11 @@ def hierarchical_grouping(boxes: Tensor, sizes: Tensor, brightness: Tensor, pair
         neighbours[i].add(j)
         neighbours[j].add(i)
 
+    def union(i, j):
+        return (*map(min, box[i][:2], box[j][:2]), *map(max, box[i][2:], box[j][2:]))
+
     def similarity(i, j):
-        u = (min(box[i][0], box[j][0]), min(box[i][1], box[j][1]), max(box[i][2], box[j][2]), max(box[i][3], box[j][3]))
-        s = size[i] + size[j]
+        u, s = union(i, j), size[i] + size[j]
         fill = (u[2] - u[0]) * (u[3] - u[1]) - s
         return (1 - s / image_area) + (1 - fill / image_area) + (1 - abs(bright[i] - bright[j]))
 
@@ -207,11 +185,10 @@ def hierarchical_grouping(boxes: Tensor, sizes: Tensor, brightness: Tensor, pair
     while sims:
         i, j = max(sims, key=sims.get)
         k = len(box)
-        box.append((min(box[i][0], box[j][0]), min(box[i][1], box[j][1]),
-                    max(box[i][2], box[j][2]), max(box[i][3], box[j][3])))
+        box.append(union(i, j))
         size.append(size[i] + size[j])
         bright.append((bright[i] * size[i] + bright[j] * size[j]) / (size[i] + size[j]))
-        neighbours[k] = (neighbours.pop(i) | neighbours.pop(j)) - {i, j}
+        neighbours[k] = (neighbours.pop(i) | neighbours.pop(j)) - {i, j}  # touches what either part touched
         for n in neighbours[k]:
             neighbours[n] -= {i, j}
             neighbours[n].add(k)
@@ -232,7 +209,7 @@ def dedupe(boxes: Tensor, iou_threshold: float = 0.9) -> Tensor:
 
 @dataclass(frozen=True)
 class SelectiveSearchSettings:
-    """The knobs of `selective_search`."""
+    """The knobs of `selective_search` (and of `superpixels`, which it calls once per threshold)."""
 
     thresholds: tuple[float, ...] = (0.15, 0.3)  # one grouping per threshold (diversification)
     superpixel_size: int = 16  # grid cell side: §8 doubled superpixel size to halve proposals
@@ -262,23 +239,14 @@ def selective_search(image: Tensor, settings: SelectiveSearchSettings = Selectiv
     return dedupe(boxes[big_enough], settings.dedupe_iou)
 
 
-def _window_shapes(sizes: tuple[int, ...], aspects: tuple[float, ...]) -> list[tuple[int, int]]:
-    shapes = []
-    for s in sizes:
-        for a in aspects:  # a = width / height, same area as s × s
-            shapes.append((max(4, round(s * a ** 0.5)), max(4, round(s / a ** 0.5))))
-    return shapes
-
-
 def objectness_windows(image: Tensor, top_k: int = 10, sizes: tuple[int, ...] = (24, 34, 48, 68, 96),
                        aspects: tuple[float, ...] = (0.5, 1.0, 2.0), stride_fraction: float = 0.25,
                        nms_threshold: float = 0.5) -> Tensor:
     """The ``top_k`` sliding windows with the highest centre–surround objectness, after NMS.
 
-    Objectness of a window = mean brightness inside minus mean brightness of the ring of
-    width one quarter of the window around it: high when a bright thing sits in the window
-    and dark space around it, as for a well-framed object. Windows slide with a stride of
-    ``stride_fraction`` of their size. Computed for all windows at once with an integral image.
+    Objectness = mean brightness inside minus that of the ring, a quarter of the window wide, around
+    it: high for a well-framed bright object. Windows (``aspects`` = width / height, area ``size²``)
+    slide by ``stride_fraction`` of their size; all are scored at once with an integral image.
     """
     image = _check_image(image)
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
@@ -292,13 +260,12 @@ def objectness_windows(image: Tensor, top_k: int = 10, sizes: tuple[int, ...] = 
         return integral[y2, x2] - integral[y1, x2] - integral[y2, x1] + integral[y1, x1], (x2 - x1) * (y2 - y1)
 
     all_boxes, all_scores = [], []
-    for ww, hh in _window_shapes(sizes, aspects):
+    for ww, hh in [(max(4, round(s * a ** 0.5)), max(4, round(s / a ** 0.5))) for s in sizes for a in aspects]:
         if ww > w or hh > h:
             continue
         sx, sy = max(1, round(ww * stride_fraction)), max(1, round(hh * stride_fraction))
         xs, ys = torch.arange(0, w - ww + 1, sx), torch.arange(0, h - hh + 1, sy)
-        y1, x1 = torch.meshgrid(ys, xs, indexing="ij")
-        x1, y1 = x1.flatten(), y1.flatten()
+        y1, x1 = (v.flatten() for v in torch.meshgrid(ys, xs, indexing="ij"))
         x2, y2 = x1 + ww, y1 + hh
         inside, n_in = box_sum(x1, y1, x2, y2)
         mx, my = max(1, ww // 4), max(1, hh // 4)

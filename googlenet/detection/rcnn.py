@@ -1,28 +1,15 @@
-"""An R-CNN-style detector at classroom scale: proposals → crops → GoogLeNet → scores → NMS.
+"""An R-CNN-style detector at classroom scale (§8): proposals → crops → GoogLeNet → scores → NMS.
 
-R-CNN (Girshick et al. [6]), and GoogLeNet's detection entry built on it (§8), classify each
-category-agnostic region proposal with a convolutional network:
-
-1. **Crop and warp** (`crop_regions`): every proposal box becomes a square crop, resized to
-   the classifier's input size. A Fashion-MNIST image is an object whose longer side fills a
-   28×28 square, so we crop the square of side max(w, h) around the box's centre (plus an
-   optional ``context`` margin, as R-CNN's 16 pixels), which is what the classifier was
-   trained on. Done for all boxes at once with ``torchvision.ops.roi_align`` (the crop-and-
-   resize of two-stage detectors, with bilinear sampling; outside the canvas reads as 0).
-2. **Classify** (`classify_regions`): one batched forward pass per model gives the 1024-d
-   pooled features (what R-CNN's class-specific SVMs read) and the 10 class probabilities.
-   With several models the probabilities are averaged: §8's "ensemble of 6 ConvNets when
-   classifying each region", in miniature.
-3. **Background**: the classifier knows 10 classes and no "nothing here", yet most proposals
-   hold background or a piece of an object. Two honest answers, both available here:
-   *confidence* — score each class by its softmax probability and let AP's ranking push
-   unsure regions down; or *a background class* (`BackgroundHead`) — R-CNN's own answer:
-   a linear classifier over 11 classes (10 + background) on the frozen features, trained on
-   proposals from training-split canvases labelled by IoU (≥ 0.5: the object's class,
-   < 0.3: background, in between: not used, R-CNN's thresholds).
-4. **Detections** (`to_detections`): every proposal scores every class (R-CNN does the
-   same), then per-class non-maximum suppression. No bounding-box regression: §8 had none
-   ("due to lack of time"), and neither do we.
+1. `crop_regions`: each proposal becomes the square of side max(w, h) around its centre (plus an
+   optional ``context`` margin, as R-CNN's 16 pixels), resized to the classifier's input: a
+   Fashion-MNIST object fills its 28×28 square along its longer side, as in training.
+2. `classify_regions`: one batched pass per model gives pooled features and class probabilities;
+   several models are averaged, §8's "ensemble of 6 ConvNets when classifying each region".
+3. Background, which a 10-class classifier cannot say: either rank by softmax *confidence*, or
+   R-CNN's answer, a `BackgroundHead` over 10 + 1 classes on the frozen features, trained on
+   proposals labelled by IoU (≥ 0.5: the object's class, < 0.3: background, between: unused).
+4. `to_detections`: every proposal scores every class, then per-class NMS. No bounding-box
+   regression: §8 had none ("due to lack of time"), and neither do we.
 """
 
 from __future__ import annotations
@@ -62,6 +49,7 @@ def crop_regions(image: Tensor, boxes, size: int, context: float = 0.0) -> Tenso
     squares = square_boxes(boxes, context)
     if len(squares) == 0:
         return image.new_zeros(0, image.shape[0], size, size)
+    # Bilinear crop-and-resize of all boxes at once, as in two-stage detectors; outside the canvas reads as 0.
     crops = torchvision.ops.roi_align(image[None].float(), [squares], output_size=(size, size),
                                       spatial_scale=1.0, sampling_ratio=2, aligned=True)
     mean, std = normalization(image.shape[0])
@@ -101,26 +89,18 @@ def classify_regions(models: nn.Module | Sequence[nn.Module], images: Sequence[T
         raise ValueError("models 不能为空：至少需要一个分类器")
     if len(images) != len(boxes):
         raise ValueError(f"images 与 boxes 的图像数应相同，收到 {len(images)} 和 {len(boxes)}")
+    if len(images) == 0:
+        return []
     boxes = [as_boxes(b) for b in boxes]
-    crops = torch.cat([crop_regions(img, b, size, context) for img, b in zip(images, boxes)]) if images else None
-    per_model_feats, per_model_probs = [], []
+    crops = torch.cat([crop_regions(img, b, size, context) for img, b in zip(images, boxes)])
+    sizes, feats, probs = [len(b) for b in boxes], [], []
     for model in models:
         model.eval()
-        feats, logits = [], []
-        for start in range(0, len(crops), batch_size):
-            f, lg = _model_outputs(model, crops[start:start + batch_size])
-            feats.append(f)
-            logits.append(lg)
-        feats = torch.cat(feats) if feats else torch.zeros(0, 0)
-        logits = torch.cat(logits) if logits else torch.zeros(0, 0)
-        per_model_feats.append(feats)
-        per_model_probs.append(F.softmax(logits.float(), 1))
-    out, start = [], 0
-    for b in boxes:
-        end = start + len(b)
-        out.append(RegionOutputs(b, [p[start:end] for p in per_model_probs], [f[start:end] for f in per_model_feats]))
-        start = end
-    return out
+        outs = [_model_outputs(model, crops[i:i + batch_size]) for i in range(0, len(crops), batch_size)]
+        f, logits = (torch.cat(t) for t in zip(*outs)) if outs else (torch.zeros(0, 0), torch.zeros(0, 0))
+        feats.append(f.split(sizes))
+        probs.append(F.softmax(logits.float(), 1).split(sizes))
+    return [RegionOutputs(b, [p[i] for p in probs], [f[i] for f in feats]) for i, b in enumerate(boxes)]
 
 
 def class_scores(outputs: RegionOutputs, heads: Sequence[BackgroundHead] | None = None,
@@ -148,19 +128,13 @@ def detect(outputs: Sequence[RegionOutputs], heads: Sequence[BackgroundHead] | N
 
 def to_detections(boxes, class_scores: Tensor, *, nms_iou: float = 0.3, min_score: float = 0.01,
                   max_per_image: int = 100) -> dict[str, Tensor]:
-    """Detections in torchvision's format from per-proposal class scores (K×C).
-
-    Every (proposal, class) pair with a score ≥ ``min_score`` is a candidate detection;
-    per-class NMS then keeps the best of overlapping candidates, and at most
-    ``max_per_image`` remain, highest scores first.
-    """
+    """Detections in torchvision's format from per-proposal class scores (K×C): every (proposal, class)
+    pair scoring ≥ ``min_score``, after per-class NMS, at most ``max_per_image``, highest scores first."""
     b = as_boxes(boxes)
     if class_scores.dim() != 2 or len(class_scores) != len(b):
         raise ValueError(f"class_scores 应为 {len(b)}×类别数 的张量，收到形状 {tuple(class_scores.shape)}")
     k, c = class_scores.shape
-    scores = class_scores.flatten()
-    labels = torch.arange(c).repeat(k)
-    rows = torch.arange(k).repeat_interleave(c)
+    scores, labels, rows = class_scores.flatten(), torch.arange(c).repeat(k), torch.arange(k).repeat_interleave(c)
     keep = scores >= min_score
     boxes_all, scores, labels = b[rows[keep]], scores[keep], labels[keep]
     kept = nms(boxes_all, scores, labels, iou_threshold=nms_iou)[:max_per_image]
@@ -212,9 +186,8 @@ def train_background_head(features: Tensor, labels: Tensor, num_classes: int, *,
                           weight_decay: float = 1e-3, steps: int = 100, seed: int = 0) -> BackgroundHead:
     """Fit a `BackgroundHead` (multinomial logistic regression, full-batch L-BFGS) on labelled regions.
 
-    Regions labelled −1 are left out; background regions are subsampled (seeded) to at most
-    ``background_ratio`` times the object regions, as R-CNN's fine-tuning batches held 3
-    background windows per object window. Features are standardised inside the head.
+    Regions labelled −1 are left out; background ones are subsampled (seeded) to at most
+    ``background_ratio`` per object region, as R-CNN's batches held 3 background windows per object.
     """
     if features.dim() != 2 or len(features) != len(labels):
         raise ValueError(f"features 应为 N×D、labels 应为长度 N，收到 {tuple(features.shape)} 和 {tuple(labels.shape)}")
@@ -223,16 +196,14 @@ def train_background_head(features: Tensor, labels: Tensor, num_classes: int, *,
     background = torch.nonzero(labels == num_classes).flatten()
     if len(objects) == 0 or len(background) == 0:
         raise ValueError(f"训练背景分类头需要既有目标区域又有背景区域，收到 {len(objects)} 个目标、{len(background)} 个背景")
-    g = torch.Generator().manual_seed(seed)
     n_bg = min(len(background), int(background_ratio * len(objects)))
-    background = background[torch.randperm(len(background), generator=g)[:n_bg]]
+    background = background[torch.randperm(len(background), generator=torch.Generator().manual_seed(seed))[:n_bg]]
     idx = torch.cat([objects, background])
     x, y = features[idx].float(), labels[idx]
     mean, std = x.mean(0), x.std(0).clamp(min=1e-6)
+    xs = (x - mean) / std  # standardised for the fit, folded into the head afterwards
     head = BackgroundHead(x.shape[1], num_classes)
-    opt = torch.optim.LBFGS(head.parameters(), lr=1, max_iter=steps, history_size=20,
-                            line_search_fn="strong_wolfe")
-    xs = (x - mean) / std
+    opt = torch.optim.LBFGS(head.parameters(), lr=1, max_iter=steps, history_size=20, line_search_fn="strong_wolfe")
 
     def closure():
         opt.zero_grad()
@@ -241,8 +212,7 @@ def train_background_head(features: Tensor, labels: Tensor, num_classes: int, *,
         return loss
 
     opt.step(closure)
-    # Fold the standardisation into the linear layer, so the head reads raw features.
-    with torch.no_grad():
+    with torch.no_grad():  # fold the standardisation into the linear layer: the head reads raw features
         w = head.linear.weight / std
         head.linear.bias -= (w * mean).sum(1)
         head.linear.weight.copy_(w)
