@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from . import paper
-from .crops import N_CROPS, as_image_tensor, batch_views, distinct_views, min_image_side
+from .crops import as_image_tensor, batch_views, distinct_views, min_image_side
 from .model import GoogLeNet
 
 HEADS = ("main", "all")
