@@ -1,19 +1,15 @@
-"""§6's training-time image sampling, as transforms on float C×H×W tensors in [0, 1].
+"""§6's training-time image sampling, as transforms on float C×H×W tensors in [0, 1]. What §6 says "was
+verified to work very well after the competition":
 
-What §6 says "was verified to work very well after the competition":
+* patches whose **area is uniform in 8 %–100 %** of the image and whose **aspect ratio is in 3/4–4/3**
+  (`RandomResizedCrop`, torchvision's sampler with `googlenet.paper.TRAINING`'s constants);
+* Andrew Howard's **photometric distortions** (`PhotometricDistortion`; on grey images only brightness and contrast);
+* **random interpolation**: bilinear, area, nearest or bicubic with equal probability (`resize`); flips.
 
-* patches whose **area is uniform in 8 %–100 %** of the image and whose **aspect ratio is in
-  3/4–4/3** (`RandomResizedCrop`, torchvision's sampler with `googlenet.paper.TRAINING`'s constants);
-* Andrew Howard's **photometric distortions** (`PhotometricDistortion`; on grey Fashion-MNIST only
-  brightness and contrast apply);
-* **random interpolation**: bilinear, area, nearest or bicubic with equal probability (`resize`);
-* horizontal flips.
-
-Randomness comes from torch's global generator, so `torch.manual_seed` reproduces a run.
-`train_transform`'s ``"paper"`` is §6 as written, for hundreds of epochs on ImageNet. The book's
-runs of a few epochs still underfit, and crops only make the task harder, so they use ``"light"``:
-the whole image, random interpolation, mild distortion, flips. `benchmarks/augmentation_short_runs.py`
-measures what each strength costs (the table in benchmarks/README.md).
+Randomness comes from torch's global generator, so `torch.manual_seed` reproduces a run. ``"paper"`` is §6
+as written, for hundreds of epochs on ImageNet; the book's runs of a few epochs still underfit, and crops
+only make the task harder, so they use ``"light"``: the whole image, random interpolation, mild distortion,
+flips. `benchmarks/augmentation_short_runs.py` measures what each strength costs (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -50,10 +46,9 @@ def _check_image(img) -> None:
 
 
 def resize(img: Tensor, size: int | tuple[int, int], interpolation: str = "bilinear") -> Tensor:
-    """Resize a C×H×W image in [0, 1] with one of §6's four interpolations: antialiased
-    ``"bilinear"``/``"bicubic"`` (bicubic clipped back to [0, 1]), ``"nearest"`` (PIL's pixel-centre
-    rule) or ``"area"`` (the mean of the covered source pixels, OpenCV's INTER_AREA; enlarging, as
-    on 28-px Fashion-MNIST, it looks close to nearest)."""
+    """Resize a C×H×W image in [0, 1] with one of §6's four interpolations: antialiased ``"bilinear"`` or
+    ``"bicubic"`` (clipped back to [0, 1]), ``"nearest"`` (PIL's pixel-centre rule) or ``"area"`` (mean of
+    the covered source pixels, OpenCV's INTER_AREA; enlarging 28-px Fashion-MNIST it looks close to nearest)."""
     _check_image(img)
     size = _check_size(size)
     x = img.unsqueeze(0)
@@ -71,10 +66,9 @@ def resize(img: Tensor, size: int | tuple[int, int], interpolation: str = "bilin
 
 
 class RandomResizedCrop:
-    """§6's patch sampling: area uniform in ``scale``, aspect ratio log-uniform in ``ratio``,
-    resized to ``size`` with an interpolation drawn from ``interpolations``. The sampler is
-    torchvision's; a patch that does not fit is redrawn, so on a square image areas above 3/4
-    come up a little less often than uniform."""
+    """§6's patch sampling: area uniform in ``scale``, aspect ratio log-uniform in ``ratio``, resized to
+    ``size`` with an interpolation drawn from ``interpolations``. The sampler is torchvision's; a patch that
+    does not fit is redrawn, so on a square image areas above 3/4 come up a little less often than uniform."""
 
     def __init__(self, size: int | tuple[int, int], scale: tuple[float, float] = paper.TRAINING.crop_area,
                  ratio: tuple[float, float] = paper.TRAINING.crop_aspect,
@@ -151,17 +145,15 @@ class CenterResize:
 STRENGTH_PARAMS = {
     # §6 as written; Howard's distortions at the strength commonly used with them.
     "paper": {"scale": paper.TRAINING.crop_area, "brightness": 0.4, "contrast": 0.4, "saturation": 0.4},
-    # For runs of a few epochs (see the module docstring): the whole image, resized with a random
-    # interpolation, mild photometric distortion, flips; no cropping.
+    # For runs of a few epochs (see the module docstring): no cropping, mild photometric distortion.
     "light": {"scale": (1.0, 1.0), "ratio": (1.0, 1.0), "brightness": 0.1, "contrast": 0.1, "saturation": 0.1},
 }
 
 
 def train_transform(image_size: int, channels: int = 1, strength: str = "light", *,
                     normalize: bool = True) -> v2.Compose:
-    """The training transform: §6 crop with random interpolation, photometric distortion,
-    horizontal flip, normalisation. ``strength="none"`` only resizes and normalises;
-    ``normalize=False`` leaves images in [0, 1] (to look at them)."""
+    """§6 crop with random interpolation, photometric distortion, horizontal flip, normalisation.
+    ``strength="none"`` only resizes and normalises; ``normalize=False`` leaves images in [0, 1] (to view)."""
     if strength not in STRENGTHS:
         raise ValueError(f"strength 应为 {', '.join(STRENGTHS)} 之一，收到 {strength!r}")
     mean, std = normalization(channels)

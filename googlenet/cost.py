@@ -1,9 +1,8 @@
 """Parameters and multiply-adds, per layer, measured on a real forward pass; Table 1 recomputed.
 
-Counting convention (the paper's, as far as Table 1 lets one check it): *params* are weights
-without biases, *ops* are multiply-adds of convolutions and linear layers (a k×k convolution
-from C_in to C_out channels producing an H×W map costs H·W·C_in·C_out·k² multiply-adds);
-pooling, ReLU and normalisation count as zero.
+Counting convention (the paper's, as far as Table 1 lets one check it): *params* are weights without biases, *ops*
+are multiply-adds of convolutions and linear layers (a k×k convolution from C_in to C_out channels producing an H×W
+map costs H·W·C_in·C_out·k²); pooling, ReLU and normalisation count as zero.
 """
 
 from __future__ import annotations
@@ -17,9 +16,8 @@ from . import paper
 from .tables import format_table
 from .model import ConvBlock, GoogLeNet, Inception, NaiveInception, table1_modules
 
-# Table 1's "K" for params: 1024 makes exact rows land on the printed figures (conv2:
-# 114,688 weights = 112.0 K; the linear layer: 1,024,000 = 1000 K); its "M" for ops is 10⁶
-# (inception 3a: 128,049,152 multiply-adds = 128 M).
+# Table 1's "K" for params: 1024 makes exact rows land on the printed figures (conv2: 114,688 weights = 112.0 K;
+# the linear layer: 1,024,000 = 1000 K); its "M" for ops is 10⁶ (inception 3a: 128,049,152 multiply-adds = 128 M).
 PARAMS_UNIT = 1024
 OPS_UNIT = 1_000_000
 CLOSE, NEAR = 0.01, 0.03  # relative gaps for the verdicts "一致" and "接近"
@@ -28,7 +26,6 @@ CLOSE, NEAR = 0.01, 0.03  # relative gaps for the verdicts "一致" and "接近"
 @dataclass(frozen=True)
 class LayerCost:
     """One convolution or linear layer as it ran."""
-
     name: str  # qualified module name, e.g. "inception3a.branch2.1.conv"
     kind: str  # "Conv2d" or "Linear"
     output_shape: tuple[int, ...]  # without the batch dimension
@@ -38,11 +35,8 @@ class LayerCost:
 
 
 def layer_costs(module: nn.Module, input_shape: tuple[int, int, int] = (3, 224, 224)) -> list[LayerCost]:
-    """Run ``module`` on one zero image of ``input_shape`` (C, H, W) and cost every conv/linear.
-
-    Only layers that actually run are counted (e.g. a GoogLeNet in eval mode skips its
-    auxiliary heads). The module's training mode is left as it was.
-    """
+    """Run ``module`` on one zero image of ``input_shape`` (C, H, W) and cost every conv/linear layer.
+    Only layers that run count (a GoogLeNet in eval mode skips its auxiliary heads); the training mode is kept."""
     if not isinstance(module, nn.Module):
         raise TypeError(f"module 应为 torch.nn.Module，收到 {type(module).__name__}")
     if not isinstance(input_shape, (tuple, list)):
@@ -93,12 +87,9 @@ def total_cost(module: nn.Module, input_shape: tuple[int, int, int] = (3, 224, 2
 
 
 def network_depth(model: nn.Module, count_pooling: bool = False) -> int:
-    """Layers on the longest input-to-output path of the main network.
-
-    Counts convolutions and linear layers (and, with ``count_pooling``, pooling layers);
-    an Inception module contributes its deepest branch. For GoogLeNet this gives §5's
-    "22 layers deep ... (or 27 layers if we also count pooling)".
-    """
+    """Convolutions and linear layers (and pooling, with ``count_pooling``) on the main network's longest path.
+    An Inception module counts its deepest branch; for GoogLeNet this gives §5's "22 layers deep ... (or 27 layers
+    if we also count pooling)"."""
     def depth(m: nn.Module) -> int:
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             return 1
@@ -118,7 +109,6 @@ def network_depth(model: nn.Module, count_pooling: bool = False) -> int:
 @dataclass(frozen=True)
 class Table1Comparison:
     """One Table 1 row: the paper's printed figures beside what the model measures."""
-
     row: paper.Table1Row
     output: tuple[int, int, int]  # measured (H, W, C)
     params: int  # measured weights of the modules that implement the row
@@ -146,10 +136,7 @@ class Table1Comparison:
     @property
     def verdict(self) -> str:
         """"一致", "接近" or "不符" for the worse of params and ops; "—" for rows with no figures.
-
-        一致: within 1 % or within the rounding of the printed figure ("1M" stands for
-        anything from 0.5M to 1.5M); 接近: within 3 %; otherwise 不符.
-        """
+        一致: within 1 % or the printed figure's rounding ("1M" is 0.5M to 1.5M); 接近: within 3 %; otherwise 不符."""
         if not self.output_matches:
             return "不符"
         gaps = [(abs(g), _rounding(printed)) for g, printed in
@@ -206,12 +193,9 @@ class Table1Report:
 
 def table1_report(model: GoogLeNet | None = None, image_size: int = paper.INPUT_SIZE) -> Table1Report:
     """Recompute every Table 1 row on ``model`` (default: a fresh ``GoogLeNet(variant="paper")``).
-
-    Each row's output size is measured (`GoogLeNet.intermediates`) at the last of the modules
-    implementing it (`googlenet.model.table1_modules`; softmax keeps the size before it); its
-    params and multiply-adds are the sums over those modules' convolutions and linear layers.
-    The auxiliary heads are not part of Table 1 and are not run (eval mode).
-    """
+    A row's output size is measured (`GoogLeNet.intermediates`) at the last of its modules
+    (`googlenet.model.table1_modules`; softmax keeps the size before it), its params and multiply-adds summed over
+    their convolutions and linear layers. The auxiliary heads, not in Table 1, are not run (eval mode)."""
     if model is None:
         model = GoogLeNet(variant="paper", aux_logits=False)
     if not isinstance(model, GoogLeNet):

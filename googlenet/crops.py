@@ -1,23 +1,17 @@
-"""§7's test-time views: 1, 10 or 144 crops of an image, cut exactly as the paper describes.
+"""§7's test-time views: 1, 10 or 144 square ``crop_size`` crops (224 in the paper) of an image.
 
-``n_crops`` picks the scheme, for a square ``crop_size`` crop (224 in the paper):
+* **1**: shorter side resized to ``S₀`` (256 for 224), centre crop.
+* **10** (Krizhevsky et al.): the four corner crops and the centre crop of the central ``S₀×S₀`` square, and mirrors.
+* **144** (§7 item 2): shorter side resized to each of 256, 288, 320, 352; the left, centre and right squares (top,
+  centre, bottom if portrait); in each the 4 corners, the centre and the whole square resized; and mirrors: 4×3×6×2.
 
-* **1**: resize the shorter side to ``S₀`` (256 for 224), take the centre crop.
-* **10**: Krizhevsky et al.'s: the central ``S₀×S₀`` square's four corner crops and centre crop,
-  and their mirrors.
-* **144** (§7 item 2): shorter side resized to each of 256, 288, 320, 352; the left, centre and
-  right squares (top, centre, bottom for portrait images); in each the 4 corners, the centre and
-  the whole square resized; and their mirrors: 4 × 3 × 6 × 2.
+Other crop sizes keep the proportions: ``S = round(crop_size·s/224)`` (64 px: 73…101).
 
-Other crop sizes keep the paper's proportions: ``S = round(crop_size·s/224)`` (64 px: 73…101).
-
-**Crop order.** The second half of the views mirrors the first, view ``i + n/2`` being view ``i``
-flipped (torchvision's ``TenCrop`` crops the mirrored image instead). In the first half: 10 crops
-are top-left, top-right, bottom-left, bottom-right, centre; 144-crop view ``i < 72`` is scale
-``i // 18``, square ``(i // 6) % 3`` and position ``i % 6`` (the five crops, then the whole square).
-Resizing and centring follow torchvision's ``Resize`` (bilinear, antialiased, longer side
-``int(S·long/short)``) and ``CenterCrop`` (offset ``round(margin/2)``), so the tests compare our
-views with torchvision's own. `googlenet.multicrop` evaluates models on these views.
+**Crop order.** View ``i + n/2`` is view ``i`` flipped (torchvision's ``TenCrop`` crops the mirrored image instead).
+First half: 10 crops are top-left, top-right, bottom-left, bottom-right, centre; 144-crop view ``i < 72`` is scale
+``i // 18``, square ``(i // 6) % 3``, position ``i % 6`` (the five crops, then the whole square). Resizing and
+centring follow torchvision's ``Resize`` (bilinear, antialiased, longer side ``int(S·long/short)``) and ``CenterCrop``
+(offset ``round(margin/2)``), so tests compare our views with torchvision's; `googlenet.multicrop` evaluates on them.
 """
 
 from __future__ import annotations
@@ -52,8 +46,8 @@ def scales(crop_size: int = paper.TESTING.crop_size) -> tuple[int, ...]:
 
 
 def min_image_side(n_crops: int, crop_size: int = paper.TESTING.crop_size) -> int:
-    """The shortest image side whose views are distinct: neighbouring corner crops lie
-    ``short·(S₀ - crop_size)/S₀`` source pixels apart, which must be at least one (8 px at 256/224)."""
+    """Shortest image side with distinct views: neighbouring corner crops lie ``short·(S₀ - crop_size)/S₀``
+    source pixels apart, which must be at least one (8 px at 256/224)."""
     _check_n_crops(n_crops)
     if n_crops == 1:
         _check_positive("crop_size", crop_size, "裁剪的边长，像素")
@@ -66,7 +60,6 @@ def min_image_side(n_crops: int, crop_size: int = paper.TESTING.crop_size) -> in
 class Crop:
     """Where one view comes from: ``box = (x0, y0, size)`` in the image resized to ``resized``
     (height, width); for ``position == "whole"``, the square that is resized to the crop size."""
-
     index: int
     scale: int  # shorter side of the resized image
     resized: tuple[int, int]  # (height, width) of the resized image
@@ -170,11 +163,8 @@ def distinct_views(height: int, width: int, n_crops: int,
     return keep, inverse
 
 
-# --------------------------------------------------------------------------- views
-
 def views(image, n_crops: int, crop_size: int = paper.TESTING.crop_size) -> Tensor:
-    """The ``n_crops`` views of a float ``(C, H, W)`` tensor or a PIL image, in crop order:
-    ``(n_crops, C, crop_size, crop_size)``."""
+    """The views of a float ``(C, H, W)`` tensor or PIL image, ``(n_crops, C, crop_size, crop_size)``, in crop order."""
     image = as_image_tensor(image)
     if image.dim() != 3:
         raise ValueError(f"image 应为 3 维张量 (通道, 高, 宽)，收到 {image.dim()} 维，形状 {tuple(image.shape)}；"
@@ -228,8 +218,6 @@ def as_image_tensor(image) -> Tensor:
     _check_float(image)
     return image
 
-
-# --------------------------------------------------------------------------- checks
 
 def _check_n_crops(n_crops) -> None:
     if n_crops not in N_CROPS or isinstance(n_crops, bool):

@@ -1,11 +1,10 @@
 """Datasets: the Fashion-MNIST subset bundled with the package, the book's default everywhere.
 
-`fashion_mnist_subset` loads a class-balanced sample of Fashion-MNIST (MIT licence, Zalando SE)
-shipped as ``googlenet/_data/fashion_mnist_subset.npz`` with a JSON manifest (sha256, counts,
-source), so the book trains offline and identically everywhere (``tools/make_subset.py`` rebuilds
-it byte for byte). Every dataset is `ImageDataset`-like: ``.targets``, ``.classes`` (Chinese
-names), and a ``transform`` that receives the image as a float C×H×W tensor in [0, 1]. Larger
-datasets are downloads in `googlenet.extras.downloads`.
+`fashion_mnist_subset` loads a class-balanced sample of Fashion-MNIST (MIT licence, Zalando SE) shipped as
+``googlenet/_data/fashion_mnist_subset.npz`` with a JSON manifest (sha256, counts, source), so the book trains offline
+and identically everywhere (``tools/make_subset.py`` rebuilds it byte for byte). Every dataset is `ImageDataset`-like:
+``.targets``, ``.classes`` (Chinese names), and a ``transform`` that receives a float C×H×W tensor in [0, 1].
+Larger datasets are downloads in `googlenet.extras.downloads`.
 """
 
 from __future__ import annotations
@@ -23,8 +22,6 @@ from torch.utils.data import Dataset
 
 from .model import IMAGENET_MEAN, IMAGENET_STD  # noqa: F401 (re-exported: one definition)
 
-# --------------------------------------------------------------------------- class names
-
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 FASHION_MNIST_CLASSES_ZH = ("T恤/上衣", "裤子", "套头衫", "连衣裙", "外套",
@@ -39,19 +36,15 @@ IMAGENETTE_CLASSES_ZH = ("丁鲷", "英国史宾格犬", "卡式录音机", "链
                          "圆号", "垃圾车", "加油泵", "高尔夫球", "降落伞")
 IMAGENETTE_IMAGENET_INDEX = (0, 217, 482, 491, 497, 566, 569, 571, 574, 701)
 
-# Per-channel statistics used to normalise inputs (computed on Fashion-MNIST's training split;
-# ImageNet's for Imagenette, the usual choice for ImageNet-derived images).
+# Per-channel input statistics, from Fashion-MNIST's training split (Imagenette uses ImageNet's, as usual).
 FASHION_MNIST_MEAN, FASHION_MNIST_STD = (0.2860,), (0.3530,)
 
 SPLITS = ("train", "test")
 
-# --------------------------------------------------------------------------- the bundled subset
-
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 DATA_DIR = Path(__file__).parent / "_data"
 SUBSET_NAME = "fashion_mnist_subset"
-# Sizes of the bundled subset, per class: what the time-to-accuracy benchmark needs, inside the
-# 10 MB the repository allows (benchmarks/bench_time_to_accuracy.py; see make_subset).
+# Images per class: what benchmarks/bench_time_to_accuracy.py needs, inside the repository's 10 MB (see make_subset).
 SUBSET_TRAIN_PER_CLASS = 1800
 SUBSET_TEST_PER_CLASS = 300
 SUBSET_SEED = 0
@@ -62,10 +55,8 @@ _REGENERATE_HINT = ("请在仓库根目录运行 `python tools/make_subset.py` �
 
 class ImageDataset(Dataset):
     """Images held in memory as uint8 (N×H×W grey or N×H×W×3 colour) with integer targets.
-
-    ``dataset[i]`` is ``(transform(image), target)``, where the transform receives the image
-    as a float tensor C×H×W in [0, 1]; without a transform that tensor itself is returned.
-    """
+    ``dataset[i]`` is ``(transform(image), target)``, the transform receiving a float C×H×W tensor in [0, 1]
+    (returned as is without a transform)."""
 
     def __init__(self, images: Tensor, targets: Tensor, classes: tuple[str, ...],
                  transform: Callable[[Tensor], Tensor] | None = None, name: str = ""):
@@ -156,10 +147,8 @@ def load_subset_arrays(directory: str | Path = DATA_DIR) -> dict[str, np.ndarray
 def fashion_mnist_subset(split: str, transform: Callable[[Tensor], Tensor] | None = None,
                          directory: str | Path = DATA_DIR) -> ImageDataset:
     """The bundled, class-balanced Fashion-MNIST subset: ``split`` is "train" or "test".
-
-    ``.images`` is uint8 N×28×28, ``.targets`` int64 N, ``.classes`` the Chinese class names.
-    The file is checked against its sha256 on every load (a few milliseconds).
-    """
+    ``.images`` is uint8 N×28×28, ``.targets`` int64 N, ``.classes`` the Chinese class names. Every load checks
+    the file's sha256 (a few milliseconds)."""
     _check_split(split)
     arrays = load_subset_arrays(directory)
     return ImageDataset(torch.from_numpy(arrays[f"{split}_images"]),
@@ -192,9 +181,8 @@ def first_per_class(targets, per_class: int) -> list[int]:
 
 
 class Relabelled(Dataset):
-    """``dataset[indices[i]]`` with its label replaced by ``label_map[label]``: e.g. Imagenette's
-    10 classes as their ImageNet-1k indices, for a 1000-class model (without it, labels 0-9 are
-    valid ImageNet indices too, and the error would be about 100 % with no warning)."""
+    """``dataset[indices[i]]`` with its label replaced by ``label_map[label]``: e.g. Imagenette's 10 classes as their
+    ImageNet-1k indices for a 1000-class model (else labels 0-9 are valid indices too: ~100 % error)."""
 
     def __init__(self, dataset, indices, label_map):
         self.dataset, self.label_map = dataset, list(label_map)

@@ -1,15 +1,13 @@
 """GoogLeNet written out from Table 1 (`googlenet.paper.TABLE1`), the way torchvision writes it.
 
-`GoogLeNet.__init__` declares the layers one per line in Table 1's order, reading their numbers
-from the table by row name; `_forward` runs them in straight-line code with the 224-px shape after
-each step. Module names are torchvision's, so its ``state_dict`` loads with ``strict=True``.
-
-Where the paper and torchvision's port differ, a named argument decides; ``variant`` presets
-those left at ``None`` (paper / torchvision): ``batch_norm`` False / True; ``large_kernel`` of the
-"5×5" branch 5 / 3 (a slip torchvision keeps for its weights); ``lrn`` (Figure 3) True / False;
-``ceil_mode`` False ("same" padding, Figure 3's "(S)") / True; ``maxpool4_kernel`` 3 / 2 (from
-TF-slim); ``aux_pool`` "fixed" (§5's 5×5/3) / "adaptive"; ``dropout`` 0.4 / 0.2. Mixing is allowed:
-``GoogLeNet(batch_norm=True)`` is Table 1's network with batch norm.
+`GoogLeNet.__init__` declares the layers one per line in Table 1's order, reading their numbers by row
+name; `_forward` runs them in straight-line code with the 224-px shape after each step. Module names are
+torchvision's, so its ``state_dict`` loads with ``strict=True``. Where the paper and torchvision's port
+differ, a named argument decides; ``variant`` presets those left at ``None`` (paper / torchvision):
+``batch_norm`` False / True; ``large_kernel`` of the "5×5" branch 5 / 3 (a slip torchvision keeps for its
+weights); ``lrn`` (Figure 3) True / False; ``ceil_mode`` False ("same" padding, Figure 3's "(S)") / True;
+``maxpool4_kernel`` 3 / 2 (from TF-slim); ``aux_pool`` "fixed" (§5's 5×5/3) / "adaptive"; ``dropout``
+0.4 / 0.2. Mixing is allowed: ``GoogLeNet(batch_norm=True)`` is Table 1's network with batch norm.
 """
 
 from __future__ import annotations
@@ -23,8 +21,7 @@ from torch import Tensor, nn
 from . import paper
 
 MIN_INPUT_SIZE = 64  # smallest height/width the network accepts (see `_check_input`)
-# ImageNet's RGB mean and std, the normalisation torchvision's weights were trained with. The
-# one copy in the package: everything else that normalises images imports these.
+# ImageNet's RGB mean and std, which torchvision's weights were trained with; the package's one copy.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -36,19 +33,17 @@ PRESETS = {
 }
 VARIANTS = tuple(PRESETS)
 
-def table1_modules(row_name: str) -> tuple[str, ...]:
-    """The modules implementing Table 1's row ``row_name`` (not counting LRN, absent from Table 1).
 
-    Row "conv2" ("convolution 3×3/1, depth 2") is the 1×1 reduce ``conv2`` then the 3×3 ``conv3``;
-    softmax is part of the loss, not a layer; every other row is the one module of its name.
-    """
+def table1_modules(row_name: str) -> tuple[str, ...]:
+    """The modules implementing Table 1's row ``row_name`` (LRN, absent from Table 1, is not counted).
+    Row "conv2" ("convolution 3×3/1, depth 2") is the 1×1 reduce ``conv2`` then the 3×3 ``conv3``; softmax
+    is part of the loss, not a layer; every other row is the one module of its name."""
     paper.table1_row(row_name)  # KeyError for a row Table 1 does not have
     return {"conv2": ("conv2", "conv3"), "softmax": ()}.get(row_name, (row_name,))
 
 
 class GoogLeNetOutputs(NamedTuple):
     """Main logits, then the heads on 4a and 4d (torchvision's order is logits, aux2, aux1)."""
-
     logits: Tensor
     aux1: Tensor
     aux2: Tensor
@@ -73,11 +68,8 @@ class ConvBlock(nn.Module):
 
 
 class NaiveInception(nn.Module):
-    """Figure 2(a): 1×1, 3×3 and 5×5 convolutions and a 3×3 max pool side by side.
-
-    The pool branch passes all ``in_channels`` through, which is what makes stacked naive
-    modules grow: ``out_channels = ch1x1 + ch3x3 + ch5x5 + in_channels``.
-    """
+    """Figure 2(a): 1×1, 3×3 and 5×5 convolutions and a 3×3 max pool side by side. The pool branch passes
+    all ``in_channels`` through, which is what makes stacked naive modules grow (see ``out_channels``)."""
 
     def __init__(self, in_channels: int, ch1x1: int, ch3x3: int, ch5x5: int):
         super().__init__()
@@ -92,11 +84,8 @@ class NaiveInception(nn.Module):
 
 
 class Inception(nn.Module):
-    """Figure 2(b): the Inception module with dimension reductions.
-
-    Arguments are Table 1's columns in order. ``large_kernel`` is the kernel of the "5×5"
-    branch: 5 in the paper, 3 in torchvision's port.
-    """
+    """Figure 2(b): the Inception module with dimension reductions. Arguments are Table 1's columns in
+    order; ``large_kernel`` is the kernel of the "5×5" branch: 5 in the paper, 3 in torchvision's port."""
 
     def __init__(self, in_channels: int, ch1x1: int, ch3x3red: int, ch3x3: int,
                  ch5x5red: int, ch5x5: int, pool_proj: int, *,
@@ -128,11 +117,8 @@ class Inception(nn.Module):
 
 class InceptionAux(nn.Module):
     """§5's auxiliary classifier: avg pool 5×5/3 → 1×1 conv 128 → FC 1024 → dropout → linear.
-
-    The 5×5/3 pool turns 4a's 14×14 map (224 px input) into the 4×4 the FC layer expects; where it
-    would not (smaller inputs), it pools adaptively to 4×4, as torchvision always does
-    (``fixed_pool=False``): our one deviation from §5.
-    """
+    The pool turns 4a's 14×14 map (224-px input) into the 4×4 the FC layer expects; where it would not
+    (smaller inputs) it pools adaptively to 4×4, as torchvision always does (``fixed_pool=False``)."""
 
     def __init__(self, in_channels: int, num_classes: int, *, dropout: float = paper.AUX.dropout,
                  batch_norm: bool = False, fixed_pool: bool = True):
@@ -158,26 +144,19 @@ class InceptionAux(nn.Module):
 
 
 class GoogLeNet(nn.Module):
-    """GoogLeNet (Inception v1), Table 1 written out.
-
-    Args:
-        num_classes, in_channels: 1000 and 3 for ImageNet; 10 and 1 for Fashion-MNIST.
-        aux_logits: build §5's two auxiliary classifiers (for training, and for `heads`).
-        variant: ``"paper"`` or ``"torchvision"``, the preset for every argument left at None.
-        dropout, aux_dropout: before the final linear layer, and inside the heads (§5: 70 %).
-        transform_input: map ImageNet-normalised RGB to the [-1, 1] scaling of torchvision's weights.
-        channels_last: NHWC layout, faster to train on CPU (``benchmarks/bench_model.py``).
-        batch_norm, large_kernel, lrn, ceil_mode, maxpool4_kernel, aux_pool: see the module docstring.
+    """GoogLeNet (Inception v1), Table 1 written out; ``variant`` and the keyword-only options: see the
+    module docstring. ``num_classes``, ``in_channels``: 1000, 3 for ImageNet; 10, 1 for Fashion-MNIST.
+    ``aux_dropout``: inside §5's heads (70 %). ``transform_input``: map ImageNet-normalised RGB to the
+    [-1, 1] scaling of torchvision's weights. ``channels_last``: NHWC, faster to train on CPU
+    (``benchmarks/bench_model.py``).
 
     Input: float N×C×H×W, H and W ≥ 64, of the model's dtype and device (any float under autocast);
     anything else is an error rather than a silent per-batch conversion. `forward` gives logits, or
-    ``GoogLeNetOutputs`` in training mode with heads; `heads` all three in any mode;
-    `intermediates`/`features` feature maps.
+    ``GoogLeNetOutputs`` in training mode with heads; `heads` all three in any mode.
 
-    Initialisation: Kaiming-normal (fan-in) for convolutions and hidden linear layers, so activations
-    keep their scale through 22 ReLU layers without batch norm; classifiers N(0, 0.01²), so initial
-    predictions are near uniform; biases 0. The heads are built off the global generator and
-    initialised last: with one seed, models with and without heads share identical weights.
+    Init: Kaiming-normal (fan-in) for convolutions and hidden linear layers, so activations keep their
+    scale through 22 ReLU layers without batch norm; classifiers N(0, 0.01²), so initial predictions are
+    near uniform; biases 0; the heads last, off the global generator (see `_init_weights`).
     """
 
     def __init__(self, num_classes: int = paper.NUM_CLASSES, in_channels: int = paper.INPUT_CHANNELS,
@@ -245,8 +224,7 @@ class GoogLeNet(nn.Module):
             self.to(memory_format=torch.channels_last)
 
     def _init_weights(self) -> None:
-        # Trunk and fc first, heads last: with the same seed a model with and without heads starts
-        # from identical shared weights (§5's ablation pairs the two by seed).
+        # Heads last: with one seed, models with and without heads share identical weights (§5's ablation pairs them).
         heads = [h for h in (self.aux1, self.aux2) if h is not None]
         in_heads = {id(m) for h in heads for m in h.modules()}
         trunk = [m for m in self.modules() if id(m) not in in_heads]
@@ -307,10 +285,8 @@ class GoogLeNet(nn.Module):
         return x, aux1, aux2
 
     def intermediates(self, x: Tensor, names: Iterable[str]) -> dict[str, Tensor]:
-        """Outputs of the named main-path modules (`path`), stopping after the last one asked for.
-
-        Each is the module's own output: ``"avgpool"`` and ``"dropout"`` give N×1024×1×1.
-        """
+        """Outputs of the named main-path modules (`path`), stopping after the last one asked for; each is
+        the module's own output (``"avgpool"`` and ``"dropout"`` give N×1024×1×1)."""
         names = self._check_names("names", names)
         self._check_input(x)
         found, x = {}, self._prepare(x)
@@ -323,11 +299,8 @@ class GoogLeNet(nn.Module):
         return {n: found[n] for n in names}
 
     def features(self, x: Tensor, until: str | None = None) -> Tensor:
-        """The main path up to and including module ``until`` (e.g. ``"inception4a"``).
-
-        By default the N×1024 vector after global average pooling: what the classifier (``dropout``
-        then ``fc``) sees. ``until="fc"`` gives the logits.
-        """
+        """The main path up to and including module ``until`` (e.g. ``"inception4a"``); by default the N×1024
+        vector after global average pooling that the classifier (``dropout``, ``fc``) sees."""
         if until is None:
             return torch.flatten(self.intermediates(x, ["avgpool"])["avgpool"], 1)
         return self.intermediates(x, self._check_names("until", [until]))[until]

@@ -1,11 +1,9 @@
 """§7's multi-crop testing: average the softmax of every classifier over the views of `googlenet.crops`.
 
-`evaluate` runs one model or an ensemble on the 1, 10 or 144 views of every image and averages
-their softmax over views and classifiers (§7 item 3; ``reduce="max"`` is the max pooling the paper
-tried and rejected), a few images at a time, so memory stays bounded however many images × crops.
-On a square image the three squares coincide and only 48 of the 144 views differ
-(`crops.distinct_views`); each is run once. `googlenet.book.table3` keeps every view's softmax
-instead, to score all of Table 3 from one run.
+`evaluate` runs one model or an ensemble on the 1, 10 or 144 views of each image, a few images at a time so memory
+stays bounded, and averages over views and classifiers (§7 item 3; ``reduce="max"`` is the max pooling the paper
+tried and rejected). On a square image the three squares coincide: only 48 of 144 views differ and each is run once
+(`crops.distinct_views`). `googlenet.book.table3` keeps every view's softmax to score all of Table 3 from one run.
 """
 
 from __future__ import annotations
@@ -26,8 +24,6 @@ from .model import GoogLeNet
 HEADS = ("main", "all")
 REDUCTIONS = ("mean", "max")
 
-
-# --------------------------------------------------------------------------- classifiers
 
 def classifier_logits(model: nn.Module, x: Tensor, heads: str = "main") -> list[Tensor]:
     """``[model(x)]`` (``heads="main"``, any classifier) or a GoogLeNet's ``[logits, aux1, aux2]``
@@ -69,12 +65,9 @@ def combine(crop_probs: Tensor, reduce: str = "mean") -> Tensor:
     return per_classifier.mean(0)
 
 
-# --------------------------------------------------------------------------- evaluation
-
 @dataclass
 class EvalResult:
     """What ``evaluate`` measured. Errors are fractions (0.1 = 10 %)."""
-
     n_models: int
     n_crops: int
     crop_size: int
@@ -102,18 +95,14 @@ def evaluate(models, dataset, n_crops: int = 1, crop_size: int = paper.TESTING.c
     """Evaluate one model or an ensemble (a sequence of models) with ``n_crops`` views per image.
 
     Args:
-        dataset: ``(images, labels)`` tensors, or a sequence/iterable of ``(image, label)`` pairs
-            (images may differ in size). A label outside the models' outputs is an error; labels
-            all in the first tenth of them (Imagenette's 0–9 on a 1000-class model) warn.
+        dataset: ``(images, labels)`` tensors or an iterable of ``(image, label)`` pairs, sizes may differ. Labels
+            outside the models' outputs raise; all in their first tenth (Imagenette's 0–9 on 1000 classes) warn.
         chunk_size: views per forward pass; at most about ``3 × chunk_size + n_crops`` are held.
-        heads: ``"main"`` or ``"all"`` (with both auxiliary heads of each model).
+        heads: ``"all"`` adds both auxiliary heads of each model.
         preprocess: applied to every chunk of views (e.g. normalisation).
-        return_probs: keep the combined per-image probabilities and the labels.
-        limit: only the first ``limit`` images.
-        dedupe: run each distinct view once (`distinct_views`); ``False`` runs all, as Table 3's
-            cost counts. Same answer up to float rounding.
-        compile: ``torch.compile`` the models (main heads only); it pays only for long runs,
-            a few hundred images at 144 crops (``benchmarks/bench_multicrop.py --compile``).
+        dedupe: run each distinct view once; ``False`` runs all, as Table 3's cost counts (same up to rounding).
+        compile: ``torch.compile`` (main heads only); pays only past a few hundred images at 144 crops
+            (``benchmarks/bench_multicrop.py --compile``).
     """
     _check_choice("reduce", reduce, REDUCTIONS)
     start = time.perf_counter()
@@ -240,9 +229,6 @@ def _device(model: nn.Module) -> torch.device:
     return param.device if param is not None else torch.device("cpu")
 
 
-# --------------------------------------------------------------------------- checks
-
 def _check_choice(name: str, value, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ValueError(f"{name} 应为 {' 或 '.join(map(repr, choices))}，收到 {value!r}")
-

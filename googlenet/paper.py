@@ -1,9 +1,8 @@
 """The paper's facts as data: the single place code, tests and notebooks read them from.
 
-Everything here is transcribed from *Going deeper with convolutions* (arXiv:1409.4842v1):
-Table 1 row by row (including the printed params/ops, typos and all), the auxiliary
-classifier of §5, Tables 2-5, and the constants of §6 and §7. Nothing here is computed;
-`googlenet.cost` recomputes what can be recomputed and sets it beside these numbers.
+Transcribed from *Going deeper with convolutions* (arXiv:1409.4842v1): Table 1 row by row (printed params/ops, typos
+and all), §5's auxiliary classifier, Tables 2-5, and the constants of §6 and §7. Nothing here is computed;
+`googlenet.cost` recomputes what can be and sets it beside these numbers.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ TITLE = "Going deeper with convolutions"
 @dataclass(frozen=True)
 class Table1Row:
     """One row of Table 1, with the printed params/ops kept as printed ("2.7K", "34M")."""
-
     name: str  # our identifier; also the module name in `googlenet.model.GoogLeNet`
     type: str  # "convolution", "max pool", "inception", "avg pool", "dropout", "linear", "softmax"
     output: tuple[int, int, int]  # (height, width, channels) for a 224×224 input
@@ -104,18 +102,15 @@ DEPTH_WITH_POOLING = 27  # "(or 27 layers if we also count pooling)"
 INFERENCE_BUDGET_MULTIPLY_ADDS = 1.5e9  # §1: "a computational budget of 1.5 billion multiply-adds"
 FEWER_PARAMETERS_THAN_ALEXNET = 12  # §1: "12× fewer parameters than ... Krizhevsky et al [9]"
 
-# Figure 3 has LocalRespNorm after the first max pool and after the 3×3 convolution of the
-# stem; Table 1 does not list them. Named here by *module* (`googlenet.model.GoogLeNet`): Table 1's
-# row "conv2" is two modules, the 1×1 reduce `conv2` and the 3×3 `conv3`, and LRN follows the
-# second. Hyper-parameters are those of the BVLC Caffe reference model (the paper gives none):
-# size 5, alpha 1e-4, beta 0.75, k 1.
+# Figure 3 has LocalRespNorm after the first max pool and after the stem's 3×3 convolution; Table 1 does not list
+# them. Named by *module* (`googlenet.model.GoogLeNet`): Table 1's row "conv2" is the 1×1 reduce `conv2` and the 3×3
+# `conv3`, and LRN follows the second. Hyper-parameters from the BVLC Caffe reference model (the paper gives none).
 LRN_AFTER_MODULES = ("maxpool1", "conv3")
 LRN = {"size": 5, "alpha": 1e-4, "beta": 0.75, "k": 1.0}
 
 
 class AuxClassifierSpec(NamedTuple):
     """§5: the extra network on the side (one on 4a, one on 4d)."""
-
     attached_to: tuple[str, str] = ("inception4a", "inception4d")
     pool_kernel: int = 5  # "average pooling layer with 5×5 filter size and stride 3"
     pool_stride: int = 3
@@ -131,7 +126,6 @@ AUX = AuxClassifierSpec()
 
 class Training(NamedTuple):
     """§6 constants (what the paper states; BVLC's solver supplies what it does not)."""
-
     momentum: float = 0.9  # "asynchronous stochastic gradient descent with 0.9 momentum"
     lr_decay: float = 0.96  # "decreasing the learning rate by 4% every 8 epochs"
     lr_decay_every_epochs: int = 8
@@ -149,7 +143,6 @@ TRAINING = Training()
 
 class Testing(NamedTuple):
     """§7 test-time constants."""
-
     scales: tuple[int, ...] = (256, 288, 320, 352)  # shorter side of the resized image
     crop_size: int = 224
     squares: int = 3  # left/centre/right (top/centre/bottom for portrait images)
@@ -248,7 +241,6 @@ DETECTION_CLASSES = 200
 
 class Detection(NamedTuple):
     """What §8 says about GoogLeNet's detection entry, beyond Tables 4 and 5."""
-
     superpixel_scale: float = 2.0  # "the superpixel size was increased by 2×"
     selective_search_fraction: float = 0.5  # "This halves the proposals coming from the selective search"
     multibox_added: int = 200  # "We added back 200 region proposals coming from multi-box"
@@ -267,11 +259,8 @@ DETECTION = Detection()
 
 def parse_printed(value: str) -> float:
     """A printed params/ops figure as a number of units: "2.7K" → 2.7e3, "34M" → 34e6.
-
-    The paper does not say what K means; `googlenet.cost` shows that the params column
-    matches exact counts far better with K = 1024 (e.g. the final linear layer,
-    1024×1000 = 1,024,000 weights, is printed "1000K"), so callers choose the base.
-    """
+    The paper does not say what K means; `googlenet.cost` shows the params column matches exact counts far better
+    with K = 1024 (the final linear layer's 1024×1000 = 1,024,000 weights are printed "1000K"): callers choose."""
     units = {"K": 1e3, "M": 1e6, "G": 1e9}
     if not value or value[-1] not in units:
         raise ValueError(f"无法解析表中的数值 {value!r}：应为数字加 K/M/G 后缀，例如 '2.7K'")

@@ -1,13 +1,10 @@
-"""§6's training recipe as data and small functions: `TrainConfig`, the learning-rate schedules
-(`lr_factor`), the loss with the auxiliary heads (`loss_terms`) and Polyak averaging
-(`polyak_average`). `googlenet.train` runs them in its loop.
+"""§6's training recipe as data and small functions, run by `googlenet.train`: `TrainConfig`, the learning-rate
+schedules (`lr_factor`), the loss with the auxiliary heads (`loss_terms`), Polyak averaging (`polyak_average`).
 
-Where the book departs from §6, it says so here: ``"onecycle"`` (the default schedule) warms up
-linearly to a high peak and decays by a cosine to zero within the run, because §6's ``"paper"``
-schedule (×0.96 every 8 epochs) never decays in the few epochs a CPU can afford; the default
-network is torchvision's variant with batch normalisation (the paper's trains far more slowly
-from scratch); ``"light"`` augmentation replaces §6's crops in short runs (`googlenet.augment`).
-Constants come from `googlenet.paper`.
+Where the book departs from §6 it says so here: the default schedule is ``"onecycle"`` (see `lr_factor`),
+because §6's ``"paper"`` one (×0.96 every 8 epochs) never decays in the few epochs a CPU can afford; the
+default network is torchvision's variant with batch norm (the paper's trains far more slowly from scratch);
+``"light"`` augmentation replaces §6's crops in short runs (`googlenet.augment`). Constants: `googlenet.paper`.
 """
 
 from __future__ import annotations
@@ -34,7 +31,6 @@ DATASETS = ("subset", "fashion-mnist", "imagenette")
 class TrainConfig:
     """Everything that determines a run's result (saved in, and checked against, checkpoints).
     The defaults are the recipe ``benchmarks/bench_time_to_accuracy.py`` times against its target."""
-
     dataset: str = "subset"  # "subset" (bundled), "fashion-mnist" (full), "imagenette"
     train_per_class: int | None = None  # use only the first N training images of each class
     test_per_class: int | None = None  # and of the test split (None: all)
@@ -99,11 +95,9 @@ class TrainConfig:
 
 def lr_factor(step: int, *, schedule: str, total_steps: int, steps_per_epoch: int,
               warmup: float = 0.15) -> float:
-    """Multiplier of the base learning rate at optimisation step ``step`` (0-based).
-
-    ``"paper"``: ×0.96 after every 8 epochs (§6). ``"onecycle"``: linear warm-up from 1/25 of
-    the peak over the first ``warmup`` fraction of steps, then a cosine decay to zero.
-    """
+    """Multiplier of the base learning rate at optimisation step ``step`` (0-based). ``"paper"``: ×0.96
+    after every 8 epochs (§6). ``"onecycle"``: linear warm-up from 1/25 of the peak over the first
+    ``warmup`` fraction of steps, then a cosine decay to zero within the run."""
     if schedule == "paper":
         every = paper.TRAINING.lr_decay_every_epochs * steps_per_epoch
         return paper.TRAINING.lr_decay ** (step // every)
@@ -141,10 +135,9 @@ def loss_terms(outputs: Tensor | GoogLeNetOutputs, targets: Tensor,
 def polyak_average(decay: float):
     """An ``AveragedModel`` ``multi_avg_fn``: exponential moving average with a short warm-up.
 
-    The weight of the newest parameters is ``1 - min(decay, (1 + n) / (10 + n))`` after ``n``
-    updates, so that the average forgets the random initial weights quickly in a short run and
-    settles to ``decay`` later (TensorFlow's ``ExponentialMovingAverage(num_updates=...)`` rule).
-    """
+    After ``n`` updates the newest parameters weigh ``1 - min(decay, (1 + n) / (10 + n))``: the average
+    forgets the random initial weights quickly in a short run and settles to ``decay`` later
+    (TensorFlow's ``ExponentialMovingAverage(num_updates=...)`` rule)."""
     @torch.no_grad()
     def update(averaged: list[Tensor], current: list[Tensor], n_averaged: Tensor) -> None:
         d = min(decay, (1 + float(n_averaged)) / (10 + float(n_averaged)))

@@ -1,8 +1,6 @@
-"""Plain-text tables that line up in a notebook even with Chinese in them.
-
-Python's string padding counts characters, but a CJK character takes two columns of a
-monospace font, so ``f"{'权重':>10}"`` drifts. `format_table` pads by display width.
-"""
+"""Plain-text tables that line up in a notebook even with Chinese in them: Python's string padding counts
+characters, but a CJK character takes two monospace columns, so ``f"{'权重':>10}"`` drifts; `format_table`
+pads by display width."""
 
 from __future__ import annotations
 
@@ -23,11 +21,8 @@ def _wide(ch: str) -> bool:
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[object]], *, gap: int = 2) -> str:
-    """Header, a rule, then the rows; numbers right-aligned, text left-aligned.
-
-    Integers get thousands separators; other cells are shown with ``str``. Format floats
-    yourself (e.g. ``f"{x:.1%}"``) when the number of digits matters.
-    """
+    """Header, a rule, then the rows; numbers right-aligned, text left-aligned. Integers get thousands
+    separators, other cells ``str``: format floats yourself (e.g. ``f"{x:.1%}"``) when the digits matter."""
     if any(len(r) != len(header) for r in rows):
         lengths = sorted({len(r) for r in rows})
         raise ValueError(f"每一行的列数应与表头相同（{len(header)} 列），收到的行有 {lengths} 列")

@@ -1,13 +1,12 @@
-"""The loop that trains GoogLeNet with §6's recipe (`googlenet.recipe`: loss = main + 0.3 ×
-(aux1 + aux2), SGD with momentum 0.9, the §6 image sampling, Polyak averaging).
+"""The loop that trains GoogLeNet with §6's recipe (`googlenet.recipe`: loss main + 0.3 × (aux1 + aux2),
+SGD with momentum 0.9, §6's image sampling, Polyak averaging).
 
-`train` writes the loop out: per epoch re-seed, then per batch forward → loss → finite check →
-backward → SGD step → schedule → Polyak update; then evaluate both weight sets, record the epoch
-and write a checkpoint (atomically, `googlenet.extras.checkpoint`). The data order and the random
-generator are functions of (seed, epoch, rank), so ``resume=True`` ends bit-identical to an
-uninterrupted run on CPU. A NaN loss (`TrainingDivergedError`) or Ctrl-C (`TrainingInterrupted`)
-stops with the last checkpoint untouched. Device, precision and torchrun (DDP) live in
-`googlenet.extras`, off the reader's path.
+`train` writes it out: per epoch re-seed, then per batch forward → loss → finite check → backward → SGD
+step → schedule → Polyak update; then evaluate both weight sets and write a checkpoint (atomically,
+`googlenet.extras.checkpoint`). Data order and random generator are functions of (seed, epoch, rank), so
+``resume=True`` ends bit-identical to an uninterrupted run on CPU. A NaN loss (`TrainingDivergedError`) or
+Ctrl-C (`TrainingInterrupted`) leaves the last checkpoint untouched. Device, precision and torchrun (DDP)
+live in `googlenet.extras`, off the reader's path.
 """
 
 from __future__ import annotations
@@ -42,15 +41,11 @@ class TrainingInterrupted(KeyboardInterrupt):
     """Ctrl-C during training; the message says which checkpoint is on disk."""
 
 
-# --------------------------------------------------------------------------- evaluation and data
-
 @torch.no_grad()
 def evaluate(model: nn.Module, dataset: Dataset, *, batch_size: int = 100, precision: str = "fp32",
              heads: bool = False, workers: int = 0) -> dict[str, float]:
-    """Top-1/top-5 accuracy and loss of ``model`` (in eval mode, on its own device) on ``dataset``.
-
-    ``heads=True`` also scores the auxiliary classifiers (`GoogLeNet.heads`).
-    """
+    """Top-1/top-5 accuracy and loss of ``model`` (in eval mode, on its own device) on ``dataset``;
+    ``heads=True`` also scores the auxiliary classifiers (`GoogLeNet.heads`)."""
     if len(dataset) == 0:
         raise ValueError("dataset 是空的：没有可评估的图像")
     device = next(model.parameters()).device
@@ -84,12 +79,10 @@ def build_datasets(config: TrainConfig, *, data_root: str | Path = "data",
                    download: bool = False) -> tuple[Dataset, Dataset]:
     """(training set with the §6 transform, test set with the evaluation transform)."""
     from . import data
-
     if config.dataset == "subset":
         train_set, test_set = data.fashion_mnist_subset("train"), data.fashion_mnist_subset("test")
     else:
         from .extras import downloads
-
         load = downloads.fashion_mnist_full if config.dataset == "fashion-mnist" else downloads.imagenette
         train_set = load("train", data_root, download=download)
         test_set = load("test", data_root, download=download)
@@ -113,12 +106,9 @@ def build_model(config: TrainConfig, num_classes: int = 10, in_channels: int = 1
                      variant=config.variant)
 
 
-# --------------------------------------------------------------------------- the loop
-
 @dataclass
 class TrainResult:
     """What `train` returns: the config, both sets of weights (in eval mode), the history."""
-
     config: TrainConfig
     model: GoogLeNet  # raw weights after the last step
     averaged: GoogLeNet  # Polyak (EMA) average: the weights §6 uses at inference
@@ -141,13 +131,11 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, ove
           datasets: tuple[Dataset, Dataset] | None = None) -> TrainResult:
     """Train ``config``, keeping ``out_dir/checkpoint.pt`` and ``history.json`` up to date.
 
-    Args:
-        resume: continue from the checkpoint in ``out_dir`` (same config); a finished run is loaded.
-        overwrite: start afresh. With neither flag an existing checkpoint is an error (no lost work).
-        stop_after: stop after this many epochs in total, on ``config.epochs``' schedule (train in pieces).
-        device: "cpu", "cuda", or None for the GPU if there is one.
-        workers: DataLoader worker processes; eval_every: test every this many epochs (and at the end).
-        datasets: (train, test) datasets of ready inputs, instead of ``config.dataset``.
+    ``resume`` continues from the checkpoint in ``out_dir`` (same config; a finished run is just loaded),
+    ``overwrite`` starts afresh; with neither, an existing checkpoint is an error (no lost work).
+    ``stop_after``: stop after this many epochs in total, on ``config.epochs``' schedule (train in pieces);
+    ``eval_every``: test every this many epochs and at the end; ``device`` None: the GPU if there is one;
+    ``datasets``: (train, test) datasets of ready inputs, instead of ``config.dataset``.
     """
     _check_arguments(config, stop_after, eval_every, workers)
     out_dir, cfg = Path(out_dir), config
@@ -179,7 +167,6 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, ove
         distributed.barrier(ctx)
 
         from tqdm.auto import tqdm
-
         end = cfg.epochs if stop_after is None else min(cfg.epochs, stop_after)
         saved = len(history)  # epochs whose checkpoint is on disk
         for epoch in range(len(history), end):
@@ -229,8 +216,6 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, ove
         distributed.teardown(ctx)
 
 
-# --------------------------------------------------------------------------- the loop's helpers
-
 def _check_arguments(config, stop_after, eval_every, workers) -> None:
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config 应为 TrainConfig，收到 {type(config).__name__}")
@@ -267,6 +252,7 @@ def _batch_sums(out, parts: dict, y) -> torch.Tensor:
     zero = torch.zeros((), dtype=torch.float64, device=y.device)
     losses = [parts[h].detach().double() * len(y) if h in parts else zero for h in ("logits", "aux1", "aux2")]
     return torch.stack(losses + [(logits.argmax(1) == y).sum().double(), zero + len(y)])
+
 
 def _epoch_seed(seed: int, epoch: int, rank: int) -> int:
     return int(np.random.SeedSequence([seed, epoch, rank]).generate_state(1)[0])
@@ -324,11 +310,8 @@ def _summary_line(e: dict, epochs: int) -> str:
     return line
 
 
-# --------------------------------------------------------------------------- loading a run
-
 def load_run(path: str | Path, device: str | torch.device = "cpu") -> TrainResult:
-    """A finished (or interrupted) run, both weight sets in eval mode, from its output directory or
-    a checkpoint file."""
+    """A finished (or interrupted) run from its output directory or checkpoint file, both weights in eval mode."""
     path = Path(path)
     ckpt = path if path.suffix == ".pt" or path.is_file() else path / CHECKPOINT_NAME
     state = load_checkpoint(ckpt, map_location="cpu")

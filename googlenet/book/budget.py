@@ -1,7 +1,6 @@
-"""§1's budget claims, measured: where GoogLeNet's weights and multiply-adds go (by stage),
-and the network it is compared with, AlexNet as published in 2012. Every number comes from
-`googlenet.cost.layer_costs` (a real forward pass with hooks).
-"""
+"""§1's budget claims, measured: where GoogLeNet's weights and multiply-adds go (by stage), and the
+network it is compared with, AlexNet as published in 2012. Every number comes from
+`googlenet.cost.layer_costs` (a real forward pass with hooks)."""
 
 from __future__ import annotations
 
@@ -42,12 +41,9 @@ def stage_costs(model: GoogLeNet, image_size: int = 224) -> dict[str, Totals]:
 
 
 def alexnet_2012(num_classes: int = 1000) -> nn.Sequential:
-    """Krizhevsky et al. (2012) as published, untrained, for counting: 96-256-384-384-256 filters.
-
-    Layers 2, 4 and 5 see only the half of the previous maps that lived on the same GPU
-    (``groups=2``): fewer weights than torchvision's ``alexnet`` (the "one weird trick"
-    variant, 64-192-384-256-256 filters, no groups). Expects 227×227 input.
-    """
+    """Krizhevsky et al. (2012) as published, untrained, for counting: 96-256-384-384-256 filters, 227×227 input.
+    Layers 2, 4 and 5 see only the half of the previous maps on the same GPU (``groups=2``): fewer weights
+    than torchvision's ``alexnet`` (the "one weird trick" variant, 64-192-384-256-256 filters, no groups)."""
     lrn = dict(size=5, alpha=1e-4, beta=0.75, k=2.0)  # the paper's §3.3 values
     return nn.Sequential(
         nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(inplace=True), nn.LocalResponseNorm(**lrn), nn.MaxPool2d(3, 2),

@@ -5,7 +5,6 @@ every notebook and `_config.yml` by tests/test_notebooks_meta.py; tagged so the 
 from .. import REPOSITORY_BRANCH, REPOSITORY_URL
 
 INSTALL_SPEC = f"googlenet-book @ git+{REPOSITORY_URL}@{REPOSITORY_BRANCH}"
-
 INSTALL_CELL = f'''# 只在 Google Colab 中执行：安装本书的 googlenet 包（本地运行时这一格什么也不做）。
 import sys
 

@@ -1,9 +1,7 @@
 """Figures 2 and 3 of the paper, redrawn from the modules the notebooks actually run.
 
-Kernel sizes and widths are read off the live module's convolutions, output sizes off a forward
-pass at 224 px, so the figures follow the model. `python -m googlenet figures` (part of
-`make book`) writes them to book/figures/.
-"""
+Kernel sizes and widths are read off the live module's convolutions, output sizes off a forward pass at 224 px,
+so the figures follow the model. `python -m googlenet figures` (part of `make book`) writes them to book/figures/."""
 
 from __future__ import annotations
 
@@ -75,8 +73,7 @@ def figure2(module: NaiveInception | Inception, title: str, in_channels: int):
     centre = sum(xs) / 4
     _box(ax, centre, 0, f"前一层（{in_channels} 通道）", "io", w=2.6)
     _box(ax, centre, top + h_row, f"滤波器拼接（{module.out_channels} 通道）", "concat", w=3.0)
-    for x, layers in zip(xs, branches):
-        # Align each branch's last layer with the top row, as the paper does.
+    for x, layers in zip(xs, branches):  # each branch's last layer on the top row, as the paper draws it
         ys = [top - (len(layers) - 1 - i) * h_row for i in range(len(layers))]
         _arrow(ax, centre, box_h / 2, x, ys[0] - box_h / 2)
         for i, (layer, y) in enumerate(zip(layers, ys)):
@@ -139,8 +136,7 @@ def figure3(model: GoogLeNet | None = None, image_size: int = paper.INPUT_SIZE):
         if i:
             _arrow(ax, 0, ys[i - 1] + heights[i - 1] / 2, 0, y - h / 2)
     if model.aux_logits:
-        spec = paper.AUX
-        # aux1 (on 4a) left of the main column, aux2 (on 4d) right: their stacks are taller than the gap.
+        spec = paper.AUX  # aux1 (on 4a) left of the main column, aux2 (on 4d) right: stacks taller than the gap
         for side, head_name, attached in zip((-1, 1), ("aux1", "aux2"), spec.attached_to):
             head = getattr(model, head_name)
             y0 = ys[[r[0] for r in rows].index(attached)]

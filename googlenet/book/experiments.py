@@ -1,10 +1,9 @@
 """The committed multi-seed experiments (`experiments/`), read for chapters 6, 7 and 9.
 
-Runs too long for a notebook (20 trainings of the aux-head ablation, five models through 144 crops)
-come from `experiments/run_all.py` as JSON in ``experiment_results/`` beside this file. They ship with
-the package, so every machine (Colab too) shows the same numbers and nbval can compare them. This
-module only reads and tabulates; each verdict was decided by the script's test (`verdict`).
-"""
+Runs too long for a notebook (20 trainings of the aux-head ablation, five models through 144 crops) come from
+`experiments/run_all.py` as JSON in ``experiment_results/`` beside this file, shipped with the package so that
+every machine (Colab too) shows the same numbers and nbval can compare them. This module only reads and
+tabulates; each verdict was decided by the script's test (`verdict`)."""
 
 from __future__ import annotations
 
@@ -41,9 +40,9 @@ def load(name: str, directory: str | Path = RESULTS_DIR) -> dict:
 
 
 def verdict(p: float, effect: float, claim: str) -> str:
-    """The finding in Chinese: "证实" only if p < 0.05 *and* ``effect`` > 0 (signed so that positive is
-    the paper's direction, e.g. accuracy with − without aux heads), "不符" if significant the other
-    way, otherwise "差异不显著". The scripts write it; the notebooks re-check it."""
+    """The finding in Chinese: "证实" only if p < 0.05 *and* ``effect`` > 0 (positive: the paper's direction, e.g.
+    accuracy with − without aux heads), "不符" if significant the other way, else "差异不显著".
+    The scripts write it; the notebooks re-check it."""
     if isinstance(p, bool) or not (isinstance(p, (int, float)) and 0 <= p <= 1):
         raise ValueError(f"p 应为 0 到 1 之间的数，收到 {p!r}")
     if p < ALPHA and effect > 0:
@@ -54,8 +53,8 @@ def verdict(p: float, effect: float, claim: str) -> str:
 
 
 def glue(name: str, text: str) -> None:
-    """Hand ``text`` to the book's pages (myst-nb's ``{glue:text}``) without showing it here; a no-op
-    without myst-nb (Colab installs only this package, and there is no book to paste into)."""
+    """Hand ``text`` to the book's pages (myst-nb's ``{glue:text}``) without showing it here; a no-op without
+    myst-nb (Colab installs only this package, and there is no book to paste into)."""
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
@@ -86,10 +85,8 @@ def _p(p) -> str:
 
 
 # --------------------------------------------------------------------------- §5: aux heads, §6: learning rate
-
 def ablation_rows(ablation: dict, metric: str = "test_acc_avg_full") -> list[list[str]]:
-    """Per network: with / without aux heads (mean ± sd over seeds), the mean paired difference,
-    the paired t-test's and the sign-flip test's p, the verdict."""
+    """Per network: aux heads vs none (mean ± sd over seeds), mean paired difference, t-test, sign-flip p, verdict."""
     rows = []
     for variant, entry in ablation["summary"].items():
         s = entry[metric]
@@ -127,10 +124,9 @@ def probe_table(probe: dict) -> str:
 
 
 # --------------------------------------------------------------------------- §7: crops, ensembles
-
 def crop_rows(multicrop: dict, variant: str = "torchvision") -> list[list[str]]:
-    """Per crop scheme: top-1 error (mean ± sd over the models), and for 10 / 144 crops the paired
-    t-test against 1 crop across models and how many models' McNemar test has p < 0.05."""
+    """Per crop scheme: top-1 error (mean ± sd over the models); for 10 / 144 crops, the paired t-test against 1 crop
+    across models and how many models' McNemar test has p < 0.05."""
     v = multicrop["variants"][variant]
     rows = []
     for key, name in SCHEMES.items():

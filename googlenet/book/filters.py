@@ -1,10 +1,7 @@
-"""Fixed versus learned filters (§2: "Serre et al. [15] use a series of fixed Gabor filters of
-different sizes ... all filters in the Inception model are learned").
-
-`gabor_bank` is the S1 layer of Serre et al.'s model; `learn_filters` learns filters from image
-patches without labels (Coates & Ng, 2011) and, like a trained network's first layer, finds
-oriented edge detectors, in a few seconds on a CPU.
-"""
+"""Fixed versus learned filters (§2: "Serre et al. [15] use a series of fixed Gabor filters of different
+sizes ... all filters in the Inception model are learned"). `gabor_bank` is the S1 layer of Serre et al.'s
+model; `learn_filters` learns filters from image patches without labels (Coates & Ng, 2011) and, like a
+trained network's first layer, finds oriented edge detectors, in a few seconds on a CPU."""
 
 from __future__ import annotations
 
@@ -30,11 +27,9 @@ def serre_parameters(size: int) -> tuple[float, float]:
 
 def gabor_kernel(size: int, theta: float, sigma: float, wavelength: float,
                  gamma: float = SERRE_GAMMA) -> Tensor:
-    """One Gabor filter, zero mean and unit L2 norm, as a (size, size) float32 tensor.
-
-    G(x, y) = exp(-(X² + γ² Y²) / (2σ²)) · cos(2π X / λ), with (X, Y) the pixel offsets
-    rotated by ``theta``; outside the inscribed circle the filter is 0, as in Serre et al.
-    """
+    """One Gabor filter, zero mean and unit L2 norm, as a (size, size) float32 tensor:
+    G = exp(-(X² + γ² Y²) / (2σ²)) · cos(2π X / λ), with (X, Y) the pixel offsets rotated by ``theta``;
+    0 outside the inscribed circle, as in Serre et al."""
     _check_odd_size(size)
     if sigma <= 0 or wavelength <= 0:
         raise ValueError(f"sigma 与 wavelength 应为正数，收到 sigma={sigma!r}, wavelength={wavelength!r}")
@@ -53,7 +48,6 @@ def gabor_kernel(size: int, theta: float, sigma: float, wavelength: float,
 @dataclass(frozen=True)
 class GaborBank:
     """A fixed, multi-scale filter bank: one kernel per (size, orientation)."""
-
     sizes: tuple[int, ...]
     thetas: tuple[float, ...]  # radians
     kernels: tuple[Tensor, ...]  # in order: for each size, every orientation
@@ -92,13 +86,10 @@ def gabor_bank(sizes: tuple[int, ...] = (7, 11, 15), orientations: int = ORIENTA
 
 def learn_filters(image: Tensor, n_filters: int = 32, patch: int = 8, n_patches: int = 20000,
                   iterations: int = 30, seed: int = 0, keep: float = 0.5) -> Tensor:
-    """``n_filters`` filters of ``patch``×``patch`` learned from a gray image, no labels.
-
-    Coates & Ng (2011): random patches (only the ``keep`` fraction with the most contrast:
-    flat background holds only JPEG noise, which whitening would amplify), normalised and
-    ZCA-whitened (so that the correlation of neighbouring pixels does not dominate), then
-    spherical k-means. Returns (n_filters, patch, patch), unit-norm filters in whitened space.
-    """
+    """(n_filters, patch, patch) unit-norm filters (in whitened space) learned from a gray image, no labels.
+    Coates & Ng (2011): random patches (only the ``keep`` fraction with most contrast: flat background holds
+    only JPEG noise, which whitening would amplify), normalised and ZCA-whitened (so that the correlation of
+    neighbouring pixels does not dominate), then spherical k-means."""
     _check_gray(image)
     h, w = image.shape[1:]
     if not (2 <= patch <= min(h, w)):
@@ -119,8 +110,7 @@ def learn_filters(image: Tensor, n_filters: int = 32, patch: int = 8, n_patches:
     X = (X - X.mean(1, keepdims=True)) / np.sqrt(X.var(1, keepdims=True) + 10 / 255**2)
     eigval, eigvec = np.linalg.eigh(np.cov(X, rowvar=False))
     X = (X - X.mean(0)) @ (eigvec @ np.diag(1 / np.sqrt(eigval + 0.1)) @ eigvec.T)  # ZCA whitening
-    # spherical k-means from random patches: each patch votes for the filter it correlates with
-    # most, and each filter moves towards its patches
+    # spherical k-means: each patch votes for the filter it correlates with most, which moves towards it
     D = X[rng.choice(len(X), n_filters, replace=False)]
     D /= np.linalg.norm(D, axis=1, keepdims=True)
     index = np.arange(len(X))

@@ -17,8 +17,7 @@ SAMPLE_IMAGE = "grace_hopper.jpg"
 def sample_image(size: int = 224, *, gray: bool = False, normalize: bool = False) -> torch.Tensor:
     """Grace Hopper's portrait (512×600), centre-cropped to a square and resized (bicubic), as a
     float tensor (C, size, size) in [0, 1]. ``gray=True``: one channel (ITU-R 601 luma);
-    ``normalize=True``: minus the ImageNet mean, over its std, per channel (RGB only), as a network expects.
-    """
+    ``normalize=True``: minus the ImageNet mean, over its std, per channel (RGB only), as a network expects."""
     if not isinstance(size, int) or isinstance(size, bool) or size < 8:
         raise ValueError(f"size 应为不小于 8 的整数（图像边长，像素），收到 {size!r}")
     if gray and normalize:

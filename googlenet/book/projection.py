@@ -1,10 +1,7 @@
 """A 1×1 reduction seen as a projection: how much of a feature map survives 192 → k channels?
-
-Every pixel of a C-channel map is a C-dimensional vector, and a 1×1 convolution maps it
-linearly to k dimensions. Principal component analysis (PCA) gives the linear map that keeps
-the most variance (§4's best k-dimensional "embedding", in the least-squares sense); a random
-1×1 convolution is the untrained baseline.
-"""
+A 1×1 convolution maps each pixel's C-dimensional channel vector linearly to k dimensions. PCA gives
+the map that keeps the most variance (§4's best k-dimensional "embedding", in the least-squares
+sense); a random 1×1 convolution is the untrained baseline."""
 
 from __future__ import annotations
 
@@ -55,11 +52,8 @@ def channel_pca(features: Tensor) -> ChannelPCA:
 
 
 def pca_reduction(pca: ChannelPCA, k: int) -> tuple[nn.Conv2d, nn.Conv2d]:
-    """The best k-channel 1×1 reduction and its inverse, as two real 1×1 convolutions.
-
-    reduce: y = P (x − mean) with P the first k principal directions (k×C);
-    expand: x̂ = Pᵀ y + mean, the least-squares reconstruction of the C channels.
-    """
+    """The best k-channel 1×1 reduction and its inverse, as two real 1×1 convolutions: reduce
+    y = P (x − mean), P the first k principal directions (k×C); expand x̂ = Pᵀ y + mean (least squares)."""
     c = len(pca.mean)
     _check_k(k, c)
     p, mean = pca.components[:k].float(), pca.mean.float()
@@ -73,11 +67,8 @@ def pca_reduction(pca: ChannelPCA, k: int) -> tuple[nn.Conv2d, nn.Conv2d]:
 
 
 def channel_variance_kept(original: Tensor, rebuilt: Tensor) -> Tensor:
-    """Per channel: 1 − (squared reconstruction error) / (variation of the original), (C,).
-
-    A channel constant over the map (e.g. a ReLU unit that never fires) has no variance to
-    keep: its entry is NaN rather than a misleading 0 % or 100 %.
-    """
+    """Per channel (C,): 1 − squared reconstruction error / variation of the original. A channel constant
+    over the map (e.g. a ReLU unit that never fires) has nothing to keep: NaN, not a misleading 0 % or 100 %."""
     if not isinstance(original, Tensor) or not isinstance(rebuilt, Tensor) or original.shape != rebuilt.shape:
         raise ValueError(f"original 与 rebuilt 应为形状相同的张量，收到 "
                          f"{getattr(original, 'shape', type(original).__name__)} 与 "
@@ -89,8 +80,8 @@ def channel_variance_kept(original: Tensor, rebuilt: Tensor) -> Tensor:
 
 
 def random_reduction_variance_kept(features: Tensor, k: int, seed: int = 0) -> float:
-    """Variance kept by a random Gaussian 1×1 reduction R to ``k`` channels, followed by the
-    least-squares map back to C channels: the most any decoder could recover from what R keeps."""
+    """Variance kept by a random Gaussian 1×1 reduction R to ``k`` channels, then the least-squares map
+    back to C channels: the most any decoder could recover from what R keeps."""
     x = _pixels(features)
     x = x - x.mean(0)
     _check_k(k, x.shape[1])

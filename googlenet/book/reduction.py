@@ -1,10 +1,7 @@
-"""What the 1×1 reductions of Figure 2(b) save, counted on real modules (§4).
-
-Modules are built on the "meta" device (shapes without memory or arithmetic), so counting
-with `googlenet.cost` is instant at any width. `stack_modules` shows §4's other
-point: stacked naive modules (Figure 2(a)) "lead to an inevitable increase in the number of
-outputs from stage to stage".
-"""
+"""What the 1×1 reductions of Figure 2(b) save, counted on real modules (§4). Modules are built on the
+"meta" device (shapes, no memory or arithmetic), so `googlenet.cost` counts instantly at any width.
+`stack_modules` shows §4's other point: stacked naive modules (Figure 2(a)) "lead to an inevitable
+increase in the number of outputs from stage to stage"."""
 
 from __future__ import annotations
 
@@ -110,12 +107,9 @@ class StackStep:
 
 def stack_modules(n_modules: int, *, naive: bool, in_channels: int = 192, size: int = 28,
                   widths: tuple[int, ...] | None = None) -> list[StackStep]:
-    """Stack ``n_modules`` identical modules, each reading the previous one's output.
-
-    ``widths``: Table 1's six columns (default: inception 3a's). The naive module uses only
-    #1×1, #3×3 and #5×5 and passes its input through the pool branch, so its output grows by
-    the input's width at every step; the reduced module's output stays fixed.
-    """
+    """Stack ``n_modules`` identical modules (``widths``: Table 1's six columns, default 3a's), each reading
+    the previous one's output. The naive module uses only #1×1, #3×3, #5×5 and passes its input through the
+    pool branch, so its output grows by the input's width at every step; the reduced one's stays fixed."""
     if not isinstance(n_modules, int) or n_modules < 1:
         raise ValueError(f"n_modules 应为正整数，收到 {n_modules!r}")
     n1, r3, n3, r5, n5, pp = widths or paper.table1_row("inception3a").inception_args

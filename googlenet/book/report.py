@@ -1,9 +1,8 @@
 """The reproduction report (notebook 09): every claim the book checked, the paper's figure, ours.
 
-Each claim is recomputed here from the package (costs, depth, crops) or read from what notebooks
-03, 06, 07 and 08 saved with `googlenet.book.results.save_result`; the paper's side comes from
-`googlenet.paper`, nothing is retyped. A claim whose notebook has not run here is "未运行", not guessed.
-"""
+Each claim is recomputed from the package (costs, depth, crops) or read from what notebooks 03, 06, 07 and 08
+saved with `results.save_result`; the paper's side comes from `googlenet.paper`, never retyped. A claim whose
+notebook has not run here is "未运行", not guessed."""
 
 from __future__ import annotations
 
@@ -179,8 +178,7 @@ def _multicrop_trend(results_dir) -> list[Claim]:
     steps = [error[k] for k in ((1, 144), (most, 144)) if k in error and k != (1, 1)]
     better = sum(e < base for e in steps)
     direction = CONFIRMED if steps and better == len(steps) else PARTLY if better else DIFFERS
-    # which counts only where notebook 07's paired test (1 vs 144 crops, McNemar) decides it
-    p = saved.get("p_1_vs_144")
+    p = saved.get("p_1_vs_144")  # notebook 07's McNemar test, 1 vs 144 crops: the direction counts only if it decides
     verdict = direction if p is not None and p < ALPHA else UNDECIDED
     ours = "top-1：" + " → ".join(f"{e:.1%}" for e in [base, *steps]) + f"（{saved.get('images', '?')} 张测试图）"
     why = saved.get("note", "Fashion-MNIST 子集上 top-5 几乎为 0，所以比较 top-1")
@@ -198,8 +196,7 @@ def _training(results_dir) -> list[Claim]:
                     _verdict(saved["test_accuracy"] >= saved.get("floor", 0.8)), saved.get("recipe", ""), "06",
                     varies=True)]
     if "ema_accuracy" in saved and "raw_accuracy" in saved:
-        # one pair of runs, one seed: no verdict however large the difference (within NOISE, a tie)
-        ema, raw = saved["ema_accuracy"], saved["raw_accuracy"]
+        ema, raw = saved["ema_accuracy"], saved["raw_accuracy"]  # one run, one seed: no verdict however large
         tie = "，在 0.5 个百分点之内，算持平" if abs(ema - raw) <= NOISE else ""
         claims.append(Claim("§6", "用 Polyak 平均的权重做推理", "—", f"平均 {ema:.1%} vs 原始 {raw:.1%}", UNDECIDED,
                             f"差 {_points(ema - raw)}{tie}；只有一次运行（一个种子），不下结论；"
@@ -296,8 +293,7 @@ class Report:
 
 
 def reproduction_report(results_dir=RUN_DIR, experiments_dir=experiments.RESULTS_DIR) -> Report:
-    """All claims, in the order of the paper; saved results are read from ``results_dir``, the
-    committed multi-seed experiments from ``experiments_dir``."""
+    """All claims in the paper's order, from the saved results and the committed multi-seed experiments."""
     model, plain = GoogLeNet(variant="paper"), GoogLeNet(variant="paper", aux_logits=False)
     cost = total_cost(plain)
     return Report((_budget(cost.multiply_adds), _twelve_times(cost.params), _one_by_one_is_fully_connected(),

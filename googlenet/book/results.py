@@ -1,9 +1,6 @@
-"""Results that notebooks hand to later notebooks (chiefly 09's reproduction report).
-
-A notebook saves what the report cites with `save_result("name", {...})`; the report reads it back
-with `load_result("name")`. The files are plain JSON in ``runs/book/`` (beside the book's cached runs)
-under the working directory, written atomically so that a crash never leaves half a file.
-"""
+"""Results that notebooks hand to later ones (chiefly 09's reproduction report): a notebook saves what the report
+cites with `save_result("name", {...})`, the report reads it back with `load_result("name")`. Plain JSON in
+``runs/book/`` under the working directory (beside the cached runs), written atomically: no half file on a crash."""
 
 from __future__ import annotations
 

@@ -1,13 +1,11 @@
 """The book's cached training runs: notebook 06 trains them, notebooks 07 and 08 load them.
 
-`BOOK_RUNS` are two short runs of notebook 06's recipe (`BOOK_CONFIG`), with and without §5's
-auxiliary classifiers, under `RUN_DIR` (``notebooks/runs/book`` locally, ``/content/runs/book`` in
-Colab). So that notebooks 07 and 08 opened alone need not retrain, the package also ships their
-Polyak-averaged weights in fp16 (``book_models/``, hashed in ``manifest.json``, written by
-``tools/ship_book_models.py``); `load_book_models` rounds every model to fp16, whichever the source,
-so both give the same numbers. The runs train in fp32: "auto" would pick bf16 on some CPUs, and the
-book's numbers would then depend on the reader's CPU.
-"""
+`BOOK_RUNS`: two short runs of notebook 06's recipe (`BOOK_CONFIG`), with and without §5's auxiliary classifiers,
+under `RUN_DIR` (``notebooks/runs/book`` locally, ``/content/runs/book`` in Colab). So that 07 and 08 opened alone
+need not retrain, the package also ships their Polyak-averaged weights in fp16 (``book_models/``, hashed in
+``manifest.json``, written by ``tools/ship_book_models.py``); `load_book_models` rounds every model to fp16,
+whichever the source, so both give the same numbers. The runs train in fp32: "auto" would pick bf16 on some CPUs,
+and the book's numbers would then depend on the reader's CPU."""
 
 from __future__ import annotations
 
@@ -47,11 +45,10 @@ def load_book_models(device: str | torch.device = "cpu", run_dir: str | Path = R
     """The book's trained classifiers (one per ``BOOK_RUNS`` entry, in order), in eval mode.
 
     Each is a ``GoogLeNet(in_channels=1, num_classes=10, variant=BOOK_CONFIG.variant)`` taking
-    ``googlenet.augment.to_model_input(uint8_images, BOOK_CONFIG.image_size)``; its weights are the
-    Polyak averages (``averaged=False``: the raw ones), rounded to fp16 and held in fp32. They come
-    from a finished run of the current recipe in ``run_dir``, else the shipped weights (averaged
-    only), else a run trained here (minutes on a CPU; ``train_if_missing=False`` raises instead).
-    """
+    ``googlenet.augment.to_model_input(uint8_images, BOOK_CONFIG.image_size)``; its weights are the Polyak averages
+    (``averaged=False``: the raw ones), rounded to fp16, held in fp32. They come from a finished run of the current
+    recipe in ``run_dir``, else the shipped weights (averaged only), else a run trained here (minutes on a CPU;
+    ``train_if_missing=False`` raises instead)."""
     models = []
     for name, config in BOOK_RUNS.items():
         out_dir = Path(run_dir) / name
@@ -134,5 +131,4 @@ def _checkpoint_state(out_dir: Path) -> dict | None:
 
 
 def _finished(state: dict | None, config: TrainConfig) -> bool:
-    """Is ``state`` a checkpoint of ``config`` trained to its last epoch?"""
     return state is not None and state["config"] == config.to_dict() and int(state["epoch"]) >= config.epochs

@@ -1,10 +1,7 @@
-"""§3's two arguments about computation, measured.
-
-* Widening: "any uniform increase in the number of their filters results in a quadratic
-  increase of computation" (`widening_costs`).
-* Sparsity: "the overhead of lookups and cache misses is so dominant that switching to sparse
-  matrices would not pay off" (`time_matmul`: torch's CSR/COO products against the dense one).
-"""
+"""§3's two arguments about computation, measured: widening ("any uniform increase in the number
+of their filters results in a quadratic increase of computation", `widening_costs`) and sparsity
+("the overhead of lookups and cache misses is so dominant that switching to sparse matrices would
+not pay off", `time_matmul`: torch's CSR/COO products against the dense one)."""
 
 from __future__ import annotations
 
@@ -18,8 +15,7 @@ from torch import nn
 
 from ..cost import layer_costs
 
-# The timed product W (rows×inner, sparse) @ X (inner×cols, dense): a 1×1 convolution from
-# 1024 to 1024 channels on a 28×28 map, written as a matrix product.
+# The timed W (rows×inner, sparse) @ X (inner×cols, dense): a 1×1 conv, 1024 → 1024 channels on 28×28.
 ROWS, INNER, COLS = 1024, 1024, 28 * 28
 DENSITIES = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)
 
@@ -27,7 +23,6 @@ DENSITIES = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)
 @dataclass(frozen=True)
 class ChainCost:
     """Multiply-adds of two chained convolutions with ``c1`` and ``c2`` filters."""
-
     c1: int
     c2: int
     first: int  # in_channels → c1: linear in c1
@@ -54,8 +49,7 @@ def chained_convs(c1: int, c2: int | None = None, in_channels: int = 64, kernel:
 
 def chain_cost(c1: int, c2: int | None = None, in_channels: int = 64, size: int = 28,
                kernel: int = 3) -> ChainCost:
-    """Cost of `chained_convs` on a ``size``×``size`` map; built on the "meta" device (shapes
-    only, no memory or arithmetic), so even very wide layers cost nothing to count."""
+    """Cost of `chained_convs` on a ``size``×``size`` map, built on "meta" (shapes only): free at any width."""
     if not isinstance(size, int) or size < 1:
         raise ValueError(f"size 应为正整数（特征图边长），收到 {size!r}")
     with torch.device("meta"):
@@ -73,7 +67,6 @@ def widening_costs(widths: Sequence[int], in_channels: int = 64, size: int = 28,
 @dataclass(frozen=True)
 class SparseTiming:
     """One density: best-of-``repeats`` seconds for the same product in three formats."""
-
     density: float  # requested fraction of non-zero weights
     nnz: int  # non-zeros actually drawn
     cols: int
@@ -102,8 +95,7 @@ class SparseTiming:
 
 
 def _best_times(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Best-of-``repeats`` seconds for each function, measured round-robin, so that a burst of
-    load from other processes slows all formats alike instead of spoiling one of them."""
+    """Best-of-``repeats`` seconds each, round-robin: a burst of outside load slows all formats alike."""
     for fn in fns.values():
         fn()  # warm-up: first calls allocate and pick kernels
     best = dict.fromkeys(fns, float("inf"))
@@ -117,14 +109,10 @@ def _best_times(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str,
 
 def time_matmul(densities: Sequence[float] = DENSITIES, repeats: int = 5, seed: int = 0,
                 shape: tuple[int, int, int] = (ROWS, INNER, COLS), threads: int | None = 1) -> list[SparseTiming]:
-    """Time W @ X with W dense, CSR and COO, for each density of W's non-zeros.
-
-    Non-zeros are placed uniformly at random (unstructured sparsity, the case §3 discusses);
-    the dense product always does rows·inner·cols multiply-adds, zeros included.
-    ``threads``: PyTorch threads while measuring (restored afterwards; None keeps the current
-    setting). One thread compares the algorithms core for core: a multi-threaded product
-    waits for its slowest thread, so other processes' load distorts it far more.
-    """
+    """Time W @ X with W dense, CSR and COO, for each density of W's uniformly random non-zeros
+    (unstructured sparsity, the case §3 discusses); dense always does rows·inner·cols multiply-adds.
+    ``threads`` (restored afterwards; None keeps the setting): one compares core for core, as a
+    multi-threaded product waits for its slowest thread and so suffers far more from outside load."""
     if not densities or any(not (0 < d <= 1) for d in densities):
         raise ValueError(f"densities 中的每个密度都应在 (0, 1] 之间，收到 {list(densities)!r}")
     if not isinstance(repeats, int) or repeats < 1:
@@ -153,8 +141,8 @@ def time_matmul(densities: Sequence[float] = DENSITIES, repeats: int = 5, seed: 
 
 
 def break_even_density(timings: Sequence[SparseTiming], fmt: str = "csr") -> float | None:
-    """The highest density from which on (down to the lowest measured) sparse beats dense, so
-    that a single lucky measurement at a high density does not count; None if sparse loses at the lowest."""
+    """Highest density from which on (down to the lowest) sparse beats dense, so that one lucky
+    measurement at a high density does not count; None if sparse loses at the lowest."""
     if fmt not in ("csr", "coo"):
         raise ValueError(f"fmt 应为 'csr' 或 'coo'，收到 {fmt!r}")
     best = None

@@ -1,11 +1,9 @@
 """Paired tests for the book's own findings, written without scipy.
 
-Two ways of predicting the *same* images (1 crop vs 144, one model vs an ensemble) differ only on
-the images whose verdict changed: `paired_changes` counts them, `mcnemar_p` asks how lopsided the
-split is. Two training recipes run once per seed (the same seed gives both the same initialisation
-and data order) are compared per seed: `summary`, `paired_t_test` (its t distribution through the
-regularised incomplete beta function) and the exact `sign_flip_p`.
-"""
+Two ways of predicting the *same* images (1 crop vs 144, one model vs an ensemble) differ only on the images whose
+verdict changed: `paired_changes` counts them, `mcnemar_p` asks how lopsided the split is. Two training recipes run
+once per seed (the same seed gives both the same initialisation and data order) are compared per seed: `summary`,
+`paired_t_test` (its t distribution via the regularised incomplete beta function) and the exact `sign_flip_p`."""
 
 from __future__ import annotations
 
@@ -19,8 +17,8 @@ from torch import Tensor
 
 
 def paired_changes(before: Tensor, after: Tensor, labels: Tensor) -> tuple[int, int]:
-    """(fixed, broken): images whose top-1 prediction went from wrong to right, and right to wrong,
-    between two ways of predicting the same images: how many images a difference of errors rests on."""
+    """(fixed, broken): images whose top-1 prediction went wrong → right and right → wrong between two ways of
+    predicting the same images: how many images a difference of errors rests on."""
     if before.shape != after.shape or before.dim() != 2:
         raise ValueError(f"before 与 after 应为形状相同的 (图像, 类别) 张量，收到 {tuple(before.shape)} 和 {tuple(after.shape)}")
     labels = torch.as_tensor(labels)
@@ -29,9 +27,8 @@ def paired_changes(before: Tensor, after: Tensor, labels: Tensor) -> tuple[int, 
 
 
 def mcnemar_p(fixed: int, broken: int) -> float:
-    """Two-sided exact McNemar p-value: if neither way were better, each of the ``fixed + broken``
-    changes would go either way with probability 1/2; p is the binomial probability of a split at
-    least as lopsided as the one seen."""
+    """Two-sided exact McNemar p-value: if neither way were better, each of the ``fixed + broken`` changes would go
+    either way with probability 1/2; p is the binomial probability of a split at least as lopsided as the one seen."""
     for name, value in (("fixed", fixed), ("broken", broken)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} 应为非负整数（图像数），收到 {value!r}")
@@ -43,7 +40,6 @@ def mcnemar_p(fixed: int, broken: int) -> float:
 
 
 # --------------------------------------------------------------------------- per-seed comparisons
-
 class PairedTest(NamedTuple):
     """Student's paired t-test of ``a - b``: t = mean / (sd / √n), n − 1 degrees of freedom, two-sided p."""
     n: int
@@ -95,8 +91,8 @@ def _betacf(a: float, b: float, x: float) -> float:
 
 
 def regularized_beta(x: float, a: float, b: float) -> float:
-    """I_x(a, b), the CDF of a Beta(a, b) variable. The continued fraction converges fast for
-    x < (a + 1)/(a + b + 2); above, I_x(a, b) = 1 − I_{1−x}(b, a) (Numerical Recipes §6.4)."""
+    """I_x(a, b), the CDF of a Beta(a, b) variable. The continued fraction converges fast for x < (a + 1)/(a + b + 2);
+    above, I_x(a, b) = 1 − I_{1−x}(b, a) (Numerical Recipes §6.4)."""
     if not 0.0 <= x <= 1.0:
         raise ValueError(f"x 应在 [0, 1] 之间，收到 {x!r}")
     if x in (0.0, 1.0):
@@ -120,9 +116,8 @@ def t_two_sided_p(t: float, df: float) -> float:
 
 def paired_t_test(a: Sequence[float], b: Sequence[float]) -> PairedTest:
     """Student's paired t-test of ``a[i] - b[i]`` (e.g. accuracy with − without aux heads, per seed).
-
-    Pairing removes what the two arms share (the seed) from the noise. Equal differences give
-    sd = 0: t = ±inf and p = 0 if they are non-zero, t = 0 and p = 1 if they are all zero."""
+    Pairing removes what the two arms share (the seed) from the noise. Equal differences give sd = 0:
+    t = ±inf and p = 0 if they are non-zero, t = 0 and p = 1 if they are all zero."""
     xs, ys = _numbers("a", a), _numbers("b", b)
     if len(xs) != len(ys):
         raise ValueError(f"a 与 b 应一样长（每个种子一对），收到 {len(xs)} 个和 {len(ys)} 个")
@@ -139,9 +134,9 @@ MAX_SIGN_FLIP_N = 20  # 2^20 ≈ a million sign patterns: a second or two
 
 
 def sign_flip_p(diffs: Sequence[float]) -> float:
-    """Exact two-sided sign-flip (permutation) test of paired differences: over all 2^n sign
-    patterns, the fraction whose |sum| is at least the observed one. It assumes only that each
-    difference could as well have had the other sign, but is coarse: p ≥ 2/2^n (0.0625 for n = 5)."""
+    """Exact two-sided sign-flip (permutation) test of paired differences: of all 2^n sign patterns, the fraction
+    whose |sum| is at least the observed one. It assumes only that each difference could as well have had the
+    other sign, but is coarse: p ≥ 2/2^n (0.0625 for n = 5)."""
     xs = _numbers("diffs", diffs, minimum=1)
     if len(xs) > MAX_SIGN_FLIP_N:
         raise ValueError(f"diffs 最多 {MAX_SIGN_FLIP_N} 个（要枚举 2^n 种符号），收到 {len(xs)} 个")

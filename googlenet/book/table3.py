@@ -1,9 +1,7 @@
-"""Our Table 3 from one run: keep every classifier's softmax on all 144 views
-(`crop_probabilities`), then score any of §7's choices without running a model again: fewer crops
-(`nested_indices`), fewer models or heads, mean or max (`combined_probs`, `score`). `table3` builds
-the paper's rows, `table3_text` prints them beside the paper's, and `compare_crops` runs
-`multicrop.evaluate` once per scheme, for images whose 1- and 10-crop views are not among the 144.
-"""
+"""Our Table 3 from one run: keep every classifier's softmax on all 144 views (`crop_probabilities`), then score
+any of §7's choices without running a model again: fewer crops (`nested_indices`), fewer models or heads, mean or
+max (`combined_probs`, `score`). `table3` builds the paper's rows, `table3_text` prints them beside the paper's;
+`compare_crops` runs `multicrop.evaluate` per scheme, for images whose 1- and 10-crop views are not among the 144."""
 
 from __future__ import annotations
 
@@ -22,9 +20,9 @@ from ..tables import format_table
 
 def crop_probabilities(models, dataset, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size,
                        **kwargs) -> tuple[Tensor, Tensor]:
-    """Every classifier's softmax on every view, kept: ``(probs, labels)``, ``probs`` of shape
-    ``(models, heads, images, n_crops, classes)`` (heads 1, or 3 with ``heads="all"``). Memory grows
-    with the dataset, unlike `evaluate`. ``kwargs`` as for `multicrop.evaluate` (not ``reduce``)."""
+    """Every classifier's softmax on every view, kept: ``(probs, labels)``, ``probs`` of shape ``(models, heads,
+    images, n_crops, classes)`` (heads 1, or 3 with ``heads="all"``). Memory grows with the dataset, unlike
+    `evaluate`. ``kwargs`` as for `multicrop.evaluate` (not ``reduce``)."""
     parts, labels = [], []
     for probs, ys in view_probabilities(models, dataset, n_crops, crop_size, **kwargs):
         n_heads = 3 if kwargs.get("heads") == "all" else 1
@@ -35,9 +33,8 @@ def crop_probabilities(models, dataset, n_crops: int = 144, crop_size: int = pap
 
 def nested_indices(n_crops: int, height: int, width: int,
                    crop_size: int = paper.TESTING.crop_size) -> list[int]:
-    """Positions among the 144 views of the ``n_crops`` scheme's views, so that one 144-crop run also
-    scores 10 crops (always among them) and 1 (on square images; elsewhere rounding can move it a
-    pixel, and this raises)."""
+    """Positions among the 144 views of the ``n_crops`` scheme's views, so that one 144-crop run also scores 10 crops
+    (always among them) and 1 (on square images; elsewhere rounding can move it a pixel, and this raises)."""
     where = {k.place: k.index for k in crop_layout(height, width, 144, crop_size) if k.square == "centre"}
     out = []
     for k in crop_layout(height, width, n_crops, crop_size):
@@ -51,8 +48,8 @@ def nested_indices(n_crops: int, height: int, width: int,
 def combined_probs(probs: Tensor, *, models: Sequence[int] | None = None,
                    crops: Sequence[int] | None = None, heads: str = "main",
                    reduce: str = "mean") -> Tensor:
-    """§7's combination (`multicrop.combine`) over a selection of kept probabilities: ``(images,
-    classes)``. ``models``/``crops`` are indices (default all); ``heads="all"`` uses every head."""
+    """§7's combination (`multicrop.combine`) over a selection of kept probabilities: ``(images, classes)``.
+    ``models``/``crops`` are indices (default all); ``heads="all"`` uses every head."""
     if heads not in HEADS:
         raise ValueError(f"heads 应为 {' 或 '.join(map(repr, HEADS))}，收到 {heads!r}")
     if not isinstance(probs, Tensor) or probs.dim() != 5:
@@ -85,7 +82,6 @@ def _indices(name: str, chosen, n: int, what: str) -> list[int]:
 @dataclass(frozen=True)
 class Score:
     """One way of combining kept crop probabilities, and its errors (fractions)."""
-
     models: int
     crops: int
     heads: str
@@ -112,8 +108,8 @@ def score(probs: Tensor, labels: Tensor, *, models: Sequence[int] | None = None,
 def table3(probs: Tensor, labels: Tensor, height: int, width: int,
            crop_size: int = paper.TESTING.crop_size, *,
            model_counts: Sequence[int] | None = None) -> list[Score]:
-    """Our Table 3 from one 144-crop run: rows (models, crops) for ``model_counts`` (default: 1 and
-    all) × 1, 10, 144 crops, the paper's order. The single model is model 0."""
+    """Our Table 3 from one 144-crop run: rows (models, crops) for ``model_counts`` (default: 1 and all) × 1, 10,
+    144 crops, the paper's order. The single model is model 0."""
     if probs.dim() != 5 or probs.shape[3] != 144:
         raise ValueError(f"probs 应为 144 个裁剪的 crop_probabilities 结果，收到形状 {tuple(probs.shape)}")
     counts = sorted({1, probs.shape[0]}) if model_counts is None else list(model_counts)
@@ -126,10 +122,8 @@ def table3(probs: Tensor, labels: Tensor, height: int, width: int,
 
 def table3_text(rows: Sequence[Score], paper_rows=paper.TABLE3) -> str:
     """Our rows beside the paper's Table 3, matched by position (1 model / the ensemble × crops).
-
-    "相对基线" is each row's error minus the first row's, in percentage points: top-1 for ours
-    (with 10 classes top-5 error is close to 0 and says little), top-5 for the paper's.
-    """
+    "相对基线" is each row's error minus the first row's, in percentage points: top-1 for ours (with 10 classes
+    top-5 error is close to 0 and says little), top-5 for the paper's."""
     header = ["模型数", "裁剪数", "代价", "top-1 错误率", "top-5 错误率", "相对基线",
               "│", "论文：模型数", "代价", "top-5 错误率", "相对基线"]
     table = []
@@ -146,8 +140,8 @@ def table3_text(rows: Sequence[Score], paper_rows=paper.TABLE3) -> str:
 
 
 def compare_crops(models, dataset, crop_size: int = paper.TESTING.crop_size, **kwargs) -> list[Score]:
-    """`evaluate` with 1, 10 and 144 crops, one run each: Table 3's rows for images of any size
-    (where the 1- and 10-crop views need not be among the 144). ``kwargs`` go to `evaluate`."""
+    """`evaluate` with 1, 10 and 144 crops, one run each: Table 3's rows for images of any size (where the 1- and
+    10-crop views need not be among the 144). ``kwargs`` go to `evaluate`."""
     rows = []
     for n in N_CROPS:
         r = evaluate(models, dataset, n, crop_size, **kwargs)

@@ -1,7 +1,5 @@
-"""Table 1's nine Inception rows, one at a time, on a real forward pass: each module's input
-(its predecessor's output) run branch by branch, to show what each branch makes of it before
-the concatenation.
-"""
+"""Table 1's nine Inception rows, one at a time, on a real forward pass: each module's input (its
+predecessor's output) run branch by branch, to show what each branch makes of it before the concatenation."""
 
 from __future__ import annotations
 

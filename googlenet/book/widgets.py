@@ -1,11 +1,9 @@
 """Interactive explorers for the notebooks (ipywidgets).
 
-Only core widgets that behave alike on ipywidgets 7.7 (Colab) and 8.x are used. Results go
-into an HTML widget, never printed: where printed text lands depends on the runner, while an
-HTML widget's value is plain state that nbval can compare. The text comes from pure
-``describe_*`` functions that tests call without a kernel; each explorer has a static figure
-beside it in the notebooks, because nbval and the static book do not run widgets.
-"""
+Only core widgets that behave alike on ipywidgets 7.7 (Colab) and 8.x are used. Results go into an HTML widget,
+never printed: where printed text lands depends on the runner, while an HTML widget's value is plain state that
+nbval can compare. The text comes from pure ``describe_*`` functions that tests call without a kernel; each
+explorer has a static figure beside it in the notebooks, because nbval and the static book do not run widgets."""
 
 from __future__ import annotations
 
@@ -40,7 +38,6 @@ def _wire(result: w.HTML, controls, describe, figure=lambda: "") -> None:
 
 
 # ---- 笔记本 03：加宽两个相连的卷积层 -----------------------------------------------------
-
 def describe_widening(c1: int, c2: int, in_channels: int = 64, size: int = 28) -> str:
     """Multiply-adds of two chained 3×3 convolutions with c1 and c2 filters (exercise 3.1)."""
     cost = chain_cost(c1, c2, in_channels, size)
@@ -60,7 +57,6 @@ def widening_explorer(in_channels: int = 64, size: int = 28) -> w.VBox:
 
 
 # ---- 笔记本 04b：1×1 降维的代价计算器 -----------------------------------------------------
-
 def describe_reduction(row: str, ch3x3red: int, ch5x5red: int) -> str:
     """One Inception row of Table 1 with the two reduce widths replaced: cost and output."""
     spec = paper.table1_row(row)
@@ -103,7 +99,6 @@ def reduction_explorer(row: str = "inception3a") -> w.VBox:
 
 
 # ---- 笔记本 07：多裁剪评估的视图查看器 -------------------------------------------------------
-
 def describe_crop(crop, height: int, width: int) -> str:
     """One view of the multi-crop scheme in words (`googlenet.multicrop.Crop`)."""
     x0, y0, x1, y1 = crop.source_box(height, width)
@@ -132,8 +127,8 @@ def _png_html(image, box=None, *, display: int = 200) -> str:
 
 
 def crop_viewer(image, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size) -> w.VBox:
-    """A slider over the views of ``image`` (C×H×W in [0, 1], or PIL): each view, where it comes
-    from in the original (red box), and its description. Static twin: `googlenet.book.plots.plot_crop_boxes`."""
+    """A slider over the views of ``image`` (C×H×W in [0, 1], or PIL): each view, where it comes from in the
+    original (red box), and its description. Static twin: `googlenet.book.plots.plot_crop_boxes`."""
     image = crops.as_image_tensor(image)
     views = crops.views(image, n_crops, crop_size)
     height, width = image.shape[-2:]

@@ -1,12 +1,10 @@
 """§8's test images in miniature: grey canvases of several Fashion-MNIST objects, from tiny to large.
 
-Each canvas (reproducible from a seed) has a faint gradient and sensor noise, 3–5 objects scaled
-log-uniformly to 28–96 px squares (so small objects are as common as large ones; neighbours may
-touch) and a few distractors: strokes and blobs of no class, which a detector must call background.
-An object's ground truth box is the tight box of its pixels brighter than ``box_threshold``, as an
-annotator would draw it, in `googlenet.detection`'s ``(x1, y1, x2, y2)`` convention. Evaluate on
-canvases drawn from the test split, so that no object was seen in training.
-"""
+Each canvas (reproducible from a seed) has a faint gradient, sensor noise, 3–5 objects scaled log-uniformly
+to 28–96 px squares (small objects as common as large; neighbours may touch) and a few distractors: strokes
+and blobs of no class, which a detector must call background. An object's ground truth box is the tight box
+of its pixels brighter than ``box_threshold``, as an annotator would draw it, in `googlenet.detection`'s
+``(x1, y1, x2, y2)`` convention. Evaluate on canvases from the test split, so no object was seen in training."""
 
 from __future__ import annotations
 
@@ -22,7 +20,6 @@ from torch import Tensor
 @dataclass(frozen=True)
 class CanvasSpec:
     """How canvases are drawn. Ranges are inclusive ``(low, high)``."""
-
     size: int = 192  # canvas side in pixels
     objects: tuple[int, int] = (3, 5)  # objects per canvas
     object_size: tuple[int, int] = (28, 96)  # side of the square an object's 28×28 image is scaled to
@@ -53,7 +50,6 @@ class CanvasSpec:
 @dataclass
 class Canvas:
     """One canvas and its annotation."""
-
     image: Tensor  # 1×H×W float in [0, 1]
     boxes: Tensor  # N×4 float: ground truth boxes (x1, y1, x2, y2)
     labels: Tensor  # N long: class of each object

@@ -1,13 +1,11 @@
 """How §8 scores a detector: the Jaccard index (IoU), the ≥ 50 % rule, AP and mAP, and NMS.
 
-Boxes are ``(x1, y1, x2, y2)`` in continuous pixel coordinates, as in torchvision: pixel (row i,
-column j) covers ``[j, j+1) × [i, i+1)``, so a box's area is ``(x2 - x1) * (y2 - y1)``.
-`iou` and `greedy_nms` spell out the definitions; `box_iou` and `nms` call torchvision's
-vectorised versions, which the pipeline uses (tests check that each pair agrees). Matching and AP
-are written here because benchmarks differ on them: a detection is a true positive when its IoU
-with the best still-unmatched object of its class is ≥ the threshold (ILSVRC's and COCO's rule);
-AP uses "all-point" interpolation (PASCAL VOC 2010 on), or VOC 2007's 11 points on request.
-"""
+Boxes are ``(x1, y1, x2, y2)`` in continuous pixel coordinates, as in torchvision: pixel (row i, column j)
+covers ``[j, j+1) × [i, i+1)``, so area = ``(x2 - x1) * (y2 - y1)``. `iou` and `greedy_nms` spell out the
+definitions; the pipeline uses torchvision's `box_iou` and `nms` (tests check each pair agrees). Matching
+and AP are written here because benchmarks differ: a detection is a true positive when its IoU with the best
+still-unmatched object of its class is ≥ the threshold (ILSVRC's and COCO's rule); AP is "all-point"
+(PASCAL VOC 2010 on), or VOC 2007's 11 points on request."""
 
 from __future__ import annotations
 
@@ -25,7 +23,6 @@ INTERPOLATIONS = ("all-point", "11-point")
 
 
 # --- Boxes and the Jaccard index ---------------------------------------------------------------
-
 def as_boxes(boxes, name: str = "boxes") -> Tensor:
     """``boxes`` as a float tensor N×4 of valid ``(x1, y1, x2, y2)`` boxes, or a Chinese ValueError."""
     if isinstance(boxes, Tensor):
@@ -75,7 +72,6 @@ def ilsvrc_iou_threshold(gt_boxes, base: float = paper.DETECTION_IOU_THRESHOLD) 
 
 
 # --- Matching detections to ground truth, precision / recall, AP, mAP --------------------------
-
 def _check_threshold(value, name: str = "iou_threshold") -> None:
     for v in value.flatten().tolist() if isinstance(value, Tensor) else [value]:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
@@ -98,7 +94,6 @@ def score_order(scores: Tensor) -> Tensor:
 
 class Matching(NamedTuple):
     """`match_detections`' answer, in the order of the detections as given."""
-
     is_tp: Tensor  # bool N: true positive?
     gt_index: Tensor  # long N: the matched ground truth box, −1 for a false positive
     best_iou: Tensor  # float N: the detection's best IoU with any ground truth box of the image
@@ -107,12 +102,9 @@ class Matching(NamedTuple):
 def match_detections(boxes, scores, gt_boxes,
                      iou_threshold: float | Tensor = paper.DETECTION_IOU_THRESHOLD) -> Matching:
     """Mark each detection (of one class, in one image) true or false positive: §8's ≥ 50 % rule.
-
-    From the highest score down, each detection takes the still-unmatched ground truth box it
-    overlaps most; at IoU ≥ the threshold (per box when ``iou_threshold`` is a tensor, e.g.
-    `ilsvrc_iou_threshold`) it is a true positive and uses the box up. So a second detection of
-    the same object is a false positive ("extraneous detections ... are penalized").
-    """
+    From the highest score down, each takes the still-unmatched ground truth box it overlaps most; at
+    IoU ≥ the threshold (per box if a tensor, e.g. `ilsvrc_iou_threshold`) it is a true positive and uses
+    the box up, so a second detection of an object is false ("extraneous detections ... are penalized")."""
     b, g = as_boxes(boxes, "boxes"), as_boxes(gt_boxes, "gt_boxes")
     s = _as_scores(scores, len(b))
     _check_threshold(iou_threshold)
@@ -145,13 +137,9 @@ def precision_recall(is_tp, num_gt: int) -> tuple[Tensor, Tensor]:
 
 
 def average_precision(scores, is_tp, num_gt: int, interpolation: str = "all-point") -> float:
-    """AP of one class: the area under its precision–recall curve.
-
-    ``scores`` and ``is_tp`` cover every detection of the class over the test set, in any order.
-    ``"all-point"`` makes precision non-increasing (each point takes the best precision at any
-    higher recall), then sums precision × recall step; ``"11-point"`` averages that best precision
-    at recall 0, 0.1, …, 1. Objects never detected contribute zero, so AP ≤ the final recall.
-    """
+    """AP of one class (every detection over the test set, any order): area under the precision–recall curve.
+    ``"all-point"`` makes precision non-increasing (best precision at any higher recall), then sums precision ×
+    recall step; ``"11-point"`` averages that at recall 0, 0.1, …, 1. Undetected objects add zero: AP ≤ recall."""
     if interpolation not in INTERPOLATIONS:
         raise ValueError(f"interpolation 应为 {' 或 '.join(map(repr, INTERPOLATIONS))}，收到 {interpolation!r}")
     tp = torch.as_tensor(is_tp, dtype=torch.bool).flatten()
@@ -195,7 +183,6 @@ def image_true_positives(detection: dict, ground_truth: dict,
 @dataclass
 class DetectionEvaluation:
     """mAP and what it is made of, per class (`evaluate_detections`' answer)."""
-
     ap: list[float]  # per class; NaN for a class with no ground truth object (left out of mAP)
     num_gt: list[int]
     num_detections: list[int]
@@ -220,12 +207,9 @@ class DetectionEvaluation:
 def evaluate_detections(detections: Sequence[dict], ground_truths: Sequence[dict], num_classes: int,
                         iou_threshold: float | str = paper.DETECTION_IOU_THRESHOLD,
                         interpolation: str = "all-point") -> DetectionEvaluation:
-    """Per-class AP and mAP over a test set, in torchvision's detection format.
-
-    ``detections[i]`` is ``{"boxes": N×4, "scores": N, "labels": N}`` for image i and
-    ``ground_truths[i]`` is ``{"boxes": M×4, "labels": M}``. Matching is per image and per
-    class (`match_detections`); ``iou_threshold="ilsvrc"`` uses `ilsvrc_iou_threshold`.
-    """
+    """Per-class AP and mAP over a test set: ``detections[i]`` = ``{"boxes": N×4, "scores": N, "labels": N}``,
+    ``ground_truths[i]`` = ``{"boxes": M×4, "labels": M}`` (torchvision's format). Matching is per image and
+    class (`match_detections`); ``iou_threshold="ilsvrc"`` uses `ilsvrc_iou_threshold`."""
     if len(detections) != len(ground_truths):
         raise ValueError(f"detections 与 ground_truths 的图像数应相同，收到 {len(detections)} 和 {len(ground_truths)}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
@@ -260,7 +244,6 @@ def evaluate_detections(detections: Sequence[dict], ground_truths: Sequence[dict
 
 
 # --- Non-maximum suppression and proposal coverage ---------------------------------------------
-
 def greedy_nms(boxes, scores, iou_threshold: float = 0.5) -> Tensor:
     """Non-maximum suppression as the textbook loop (indices kept, by decreasing score): keep the
     best box, drop the rest that overlap it by IoU > the threshold, repeat. `nms` is the fast one."""
@@ -293,8 +276,8 @@ def nms(boxes, scores, labels=None, iou_threshold: float = 0.5) -> Tensor:
 
 def proposal_coverage(proposals: Sequence, gt_boxes: Sequence,
                       iou_threshold: float = paper.DETECTION_IOU_THRESHOLD) -> float:
-    """§8's "coverage": the fraction of ground truth boxes (``gt_boxes[i]``: image i's) that some proposal
-    of their image overlaps with IoU ≥ threshold. It bounds the recall of any region classifier."""
+    """§8's "coverage": fraction of ground truth boxes (``gt_boxes[i]``: image i's) that some proposal of
+    their image overlaps with IoU ≥ threshold; it bounds the recall of any region classifier."""
     return float(best_overlaps(proposals, gt_boxes).ge(iou_threshold).float().mean())
 
 

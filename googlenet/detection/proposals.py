@@ -1,16 +1,14 @@
 """Category-agnostic region proposals (§8): a tiny selective search, and sliding windows for multi-box.
 
-§8 proposed regions that might hold *some* object with selective search [20] (grouping superpixels
-bottom-up) and added back 200 from multi-box [5] (a network that predicts boxes). Our stand-ins:
+§8 proposed regions that might hold *some* object with selective search [20] (grouping superpixels bottom-up)
+and added back 200 from multi-box [5] (a network that predicts boxes). Our stand-ins:
 
-* `selective_search`: (1) `superpixels`, the bright pixels of the canvas cut along a grid of
-  ``superpixel_size``-pixel cells (the paper starts from Felzenszwalb–Huttenlocher segments);
-  (2) `hierarchical_grouping`, which merges the most similar touching regions until one is left,
-  each region ever formed giving one box, so K superpixels give about 2K proposals and doubling the
-  superpixel size (as §8 did) cuts their number; (3) diversification over a few thresholds.
-* `objectness_windows`: windows of several sizes and shapes, scored by how much brighter they are
-  inside than in a ring around them (a hand-made "objectness" where multi-box learns one).
-"""
+* `selective_search`: (1) `superpixels`, the canvas's bright pixels cut along a grid of ``superpixel_size``-px
+  cells (the paper starts from Felzenszwalb–Huttenlocher segments); (2) `hierarchical_grouping` merges the most
+  similar touching regions until one is left, each region ever formed giving a box, so K superpixels give about
+  2K proposals and doubling the superpixel size (as §8 did) cuts their number; (3) diversify over thresholds.
+* `objectness_windows`: windows of several sizes and shapes, scored by how much brighter they are inside than
+  in a ring around them (a hand-made "objectness" where multi-box learns one)."""
 
 from __future__ import annotations
 
@@ -42,11 +40,9 @@ def _check_image(image) -> Tensor:
 
 def connected_components(mask: Tensor) -> Tensor:
     """Label 8-connected pieces of a boolean H×W mask: 0 for background, 1..K in reading order.
-
-    Vectorised union–find: each foreground pixel starts as its own group, named by its pixel number;
-    each round every group adopts the smallest name in the 3×3 neighbourhood of any of its pixels (a
-    min pool), then names are followed to their end (pointer jumping) so chains collapse quickly.
-    """
+    Vectorised union–find: each foreground pixel starts as a group named by its pixel number; each round every
+    group adopts the smallest name in the 3×3 neighbourhood (min pool) of any of its pixels, then names are
+    followed to their end (pointer jumping) so chains collapse quickly."""
     if not isinstance(mask, Tensor) or mask.dim() != 2 or mask.dtype != torch.bool:
         got = tuple(mask.shape) if isinstance(mask, Tensor) else type(mask).__name__
         raise ValueError(f"mask 应为 H×W 的布尔张量，收到 {got}"
@@ -105,12 +101,9 @@ def smooth(image: Tensor, size: int) -> Tensor:
 
 def superpixels(image: Tensor, threshold: float, superpixel_size: int = 16, *, smoothing: int = 3,
                 min_pixels: int = 12) -> Tensor:
-    """Step 1: label image (H×W, 0 = background, 1..K) of the superpixels.
-
-    A pixel is bright if it and the mean of its ``smoothing``×``smoothing`` neighbourhood (against
-    noise) both exceed ``threshold``; bright pieces under ``min_pixels`` pixels are dropped. Each
-    connected part of a piece inside one ``superpixel_size``-pixel grid cell is one superpixel.
-    """
+    """Step 1: label image (H×W, 0 = background, 1..K) of the superpixels. A pixel is bright if it and the
+    mean of its ``smoothing``×``smoothing`` neighbourhood (against noise) exceed ``threshold``; bright pieces
+    under ``min_pixels`` are dropped; each connected part of a piece in one grid cell is one superpixel."""
     image = _check_image(image)
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
         raise ValueError(f"threshold 应为 (0, 1) 内的亮度阈值，收到 {threshold!r}")
@@ -160,12 +153,10 @@ def adjacent_pairs(labels: Tensor) -> set[tuple[int, int]]:
 def hierarchical_grouping(boxes: Tensor, sizes: Tensor, brightness: Tensor, pairs: set[tuple[int, int]],
                           image_area: float) -> Tensor:
     """Step 2: every box of the grouping hierarchy, the K initial regions' first, then each merge's.
-
-    Of all touching pairs the most similar merges first, by selective search's similarities with
-    brightness for colour: ``s_size = 1 − (size_i + size_j) / image_area`` (small regions first, so
-    groups grow evenly) + ``s_fill = 1 − (area(box_i ∪ box_j) − size_i − size_j) / image_area``
-    (regions that fill their common box early) + ``s_bright = 1 − |brightness_i − brightness_j|``.
-    """
+    The most similar touching pair merges first, by selective search's similarities (brightness for colour):
+    ``s_size = 1 − (size_i + size_j) / image_area`` (small regions first, so groups grow evenly)
+    + ``s_fill = 1 − (area(box_i ∪ box_j) − size_i − size_j) / image_area`` (fill their common box early)
+    + ``s_bright = 1 − |brightness_i − brightness_j|``."""
     box = [tuple(b) for b in boxes.tolist()]
     size, bright = sizes.tolist(), brightness.tolist()
     neighbours = {i: set() for i in range(len(box))}
@@ -210,7 +201,6 @@ def dedupe(boxes: Tensor, iou_threshold: float = 0.9) -> Tensor:
 @dataclass(frozen=True)
 class SelectiveSearchSettings:
     """The knobs of `selective_search` (and of `superpixels`, which it calls once per threshold)."""
-
     thresholds: tuple[float, ...] = (0.15, 0.3)  # one grouping per threshold (diversification)
     superpixel_size: int = 16  # grid cell side: §8 doubled superpixel size to halve proposals
     smoothing: int = 3
@@ -242,12 +232,10 @@ def selective_search(image: Tensor, settings: SelectiveSearchSettings = Selectiv
 def objectness_windows(image: Tensor, top_k: int = 10, sizes: tuple[int, ...] = (24, 34, 48, 68, 96),
                        aspects: tuple[float, ...] = (0.5, 1.0, 2.0), stride_fraction: float = 0.25,
                        nms_threshold: float = 0.5) -> Tensor:
-    """The ``top_k`` sliding windows with the highest centre–surround objectness, after NMS.
-
-    Objectness = mean brightness inside minus that of the ring, a quarter of the window wide, around
-    it: high for a well-framed bright object. Windows (``aspects`` = width / height, area ``size²``)
-    slide by ``stride_fraction`` of their size; all are scored at once with an integral image.
-    """
+    """The ``top_k`` sliding windows with the highest centre–surround objectness (after NMS): mean brightness
+    inside minus that of a ring a quarter of the window wide around it, high for a well-framed bright object.
+    Windows (``aspects`` = width / height, area ``size²``) slide by ``stride_fraction`` of their size; all
+    are scored at once with an integral image."""
     image = _check_image(image)
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
         raise ValueError(f"top_k 应为非负整数，收到 {top_k!r}")

@@ -1,16 +1,15 @@
 """An R-CNN-style detector at classroom scale (§8): proposals → crops → GoogLeNet → scores → NMS.
 
-1. `crop_regions`: each proposal becomes the square of side max(w, h) around its centre (plus an
-   optional ``context`` margin, as R-CNN's 16 pixels), resized to the classifier's input: a
-   Fashion-MNIST object fills its 28×28 square along its longer side, as in training.
-2. `classify_regions`: one batched pass per model gives pooled features and class probabilities;
-   several models are averaged, §8's "ensemble of 6 ConvNets when classifying each region".
-3. Background, which a 10-class classifier cannot say: either rank by softmax *confidence*, or
-   R-CNN's answer, a `BackgroundHead` over 10 + 1 classes on the frozen features, trained on
-   proposals labelled by IoU (≥ 0.5: the object's class, < 0.3: background, between: unused).
-4. `to_detections`: every proposal scores every class, then per-class NMS. No bounding-box
-   regression: §8 had none ("due to lack of time"), and neither do we.
-"""
+1. `crop_regions`: each proposal becomes the square of side max(w, h) around its centre (plus an optional
+   ``context`` margin, as R-CNN's 16 pixels), resized to the classifier's input: a Fashion-MNIST object
+   fills its 28×28 square along its longer side, as in training.
+2. `classify_regions`: one batched pass per model gives pooled features and class probabilities; several
+   models are averaged, §8's "ensemble of 6 ConvNets when classifying each region".
+3. Background, which a 10-class classifier cannot say: rank by softmax *confidence*, or R-CNN's answer, a
+   `BackgroundHead` over 10 + 1 classes on the frozen features, trained on proposals labelled by IoU
+   (≥ 0.5: the object's class, < 0.3: background, between: unused).
+4. `to_detections`: every proposal scores every class, then per-class NMS. No bounding-box regression:
+   §8 had none ("due to lack of time"), and neither do we."""
 
 from __future__ import annotations
 
@@ -59,7 +58,6 @@ def crop_regions(image: Tensor, boxes, size: int, context: float = 0.0) -> Tenso
 @dataclass
 class RegionOutputs:
     """What the region classifier says about the proposals of one image."""
-
     boxes: Tensor  # K×4
     probs: list[Tensor]  # per model, K×C class probabilities (softmax of its own classifier)
     features: list[Tensor]  # per model, K×D pooled features
@@ -79,11 +77,8 @@ def _model_outputs(model: nn.Module, x: Tensor) -> tuple[Tensor, Tensor]:
 @torch.inference_mode()
 def classify_regions(models: nn.Module | Sequence[nn.Module], images: Sequence[Tensor], boxes: Sequence,
                      size: int, *, context: float = 0.0, batch_size: int = 256) -> list[RegionOutputs]:
-    """Run every proposal of every image through the model(s), in batches across images.
-
-    ``images[i]`` is a C×H×W canvas and ``boxes[i]`` its K_i×4 proposals; the answer is one
-    `RegionOutputs` per image. Models are put in eval mode.
-    """
+    """One `RegionOutputs` per image: every proposal (``boxes[i]``: K_i×4 on the C×H×W canvas ``images[i]``)
+    through the model(s), in batches across images. Models are put in eval mode."""
     models = [models] if isinstance(models, nn.Module) else list(models)
     if not models:
         raise ValueError("models 不能为空：至少需要一个分类器")
@@ -105,11 +100,8 @@ def classify_regions(models: nn.Module | Sequence[nn.Module], images: Sequence[T
 
 def class_scores(outputs: RegionOutputs, heads: Sequence[BackgroundHead] | None = None,
                  members: Sequence[int] | None = None) -> Tensor:
-    """K×C class scores of one image's regions, averaged over the chosen ensemble ``members``.
-
-    Without ``heads``: each model's softmax confidence (no background class). With ``heads``
-    (one per model): each head's object probabilities, background's share left out.
-    """
+    """K×C class scores of one image's regions, averaged over the chosen ensemble ``members``: each model's
+    softmax confidence (no background class), or with ``heads`` (one per model) each head's object probabilities."""
     members = list(range(len(outputs.probs))) if members is None else list(members)
     if not members or any(not 0 <= m < len(outputs.probs) for m in members):
         raise ValueError(f"members 应为 0 到 {len(outputs.probs) - 1} 之间的模型编号，收到 {members}")
@@ -185,10 +177,8 @@ def region_training_set(outputs: Sequence[RegionOutputs], canvases, num_classes:
 def train_background_head(features: Tensor, labels: Tensor, num_classes: int, *, background_ratio: float = 3.0,
                           weight_decay: float = 1e-3, steps: int = 100, seed: int = 0) -> BackgroundHead:
     """Fit a `BackgroundHead` (multinomial logistic regression, full-batch L-BFGS) on labelled regions.
-
-    Regions labelled −1 are left out; background ones are subsampled (seeded) to at most
-    ``background_ratio`` per object region, as R-CNN's batches held 3 background windows per object.
-    """
+    Regions labelled −1 are left out; background ones are subsampled (seeded) to at most ``background_ratio``
+    per object region, as R-CNN's batches held 3 background windows per object."""
     if features.dim() != 2 or len(features) != len(labels):
         raise ValueError(f"features 应为 N×D、labels 应为长度 N，收到 {tuple(features.shape)} 和 {tuple(labels.shape)}")
     labels = labels.long()

@@ -1,10 +1,8 @@
 """Checkpoints that survive crashes: atomic writes, safe loads, clear errors.
 
-A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts, so that it loads with
-``torch.load(weights_only=True)``, which refuses to run code hidden in a pickle. It is written to a
-temporary file, fsynced and renamed over the old one (``os.replace`` is atomic): a crash at any
-moment leaves the old checkpoint or the new one, never half of one.
-"""
+A checkpoint is a plain dict (tensors, numbers, strings, lists, dicts), so ``torch.load(weights_only=True)`` loads it;
+that refuses to run code hidden in a pickle. It is written to a temporary file, fsynced and renamed over the old one
+(``os.replace`` is atomic): a crash at any moment leaves the old checkpoint or the new one, never half of one."""
 
 from __future__ import annotations
 
@@ -91,7 +89,7 @@ def config_differences(saved: dict, current: dict, ignore: tuple[str, ...] = ())
 
 def save_training_state(path: Path, cfg, model, ema, optimizer, scheduler, scaler, history: list[dict],
                         classes) -> None:
-    """Everything `googlenet.train.train` needs to resume, written atomically; and ``history.json`` beside it."""
+    """Everything `googlenet.train.train` needs to resume, written atomically, and ``history.json`` beside it."""
     save_checkpoint(path, {
         "format": FORMAT, "config": cfg.to_dict(), "epoch": len(history),
         "model": model.state_dict(), "ema": ema.state_dict(),
@@ -104,7 +102,7 @@ def save_training_state(path: Path, cfg, model, ema, optimizer, scheduler, scale
 
 
 def restore_training_state(path: Path, cfg, device, model, ema, optimizer, scheduler, scaler) -> list[dict]:
-    """Load what `save_training_state` wrote into the given objects (same config required); the history."""
+    """Load what `save_training_state` wrote into the given objects (same config required); returns the history."""
     state = load_checkpoint(path, map_location=device)
     diffs = config_differences(state["config"], cfg.to_dict())
     if diffs:

@@ -57,10 +57,9 @@ def evaluate_checkpoint(path: str | Path, *, device: str = "auto", data_root: st
                         test_per_class: int | None = None) -> tuple:
     """Evaluate a run's averaged and raw weights on the test split of the data it was trained on.
 
-    ``path`` is a run's output directory or a checkpoint file (that file is evaluated). For the
-    bundled subset the test split is the whole bundled one, or its first ``test_per_class``
-    images of every class. Returns (the run, the test set, {"Polyak 平均"/"原始": evaluate()'s dict}).
-    """
+    ``path`` is a run's output directory or a checkpoint file (that file is evaluated). For the bundled subset the test
+    split is the whole bundled one, or its first ``test_per_class`` images of every class.
+    Returns (the run, the test set, {"Polyak 平均"/"原始": evaluate()'s dict})."""
     from ..train import build_datasets, evaluate, load_run
     from .device import resolve_device
 
@@ -181,9 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run a subcommand. A user's mistake ends in one ``错误：`` line on stderr and exit status 2, a
-    run that failed (download, divergence, disk) in status 1, Ctrl-C in status 130; ``--debug``
-    shows the traceback instead."""
+    """Run a subcommand. A user's mistake ends in one ``错误：`` line on stderr and exit status 2, a run that failed
+    (download, divergence, disk) in status 1, Ctrl-C in status 130; ``--debug`` shows the traceback instead."""
     from ..train import TrainingDivergedError, TrainingInterrupted
 
     argv = sys.argv[1:] if argv is None else list(argv)

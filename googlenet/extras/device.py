@@ -1,9 +1,8 @@
 """Where training runs and in which precision: `resolve_device`, `resolve_precision`, `autocast`.
 
-``precision="auto"`` is fp16 mixed precision on CUDA (the training loop adds a GradScaler); on a CPU
-with native bfloat16 it is whichever of fp32 and bf16 is faster in a few timed training steps, since
-a CPU that supports bf16 is not always faster in it (without AMX it can be slower); elsewhere fp32.
-"""
+``precision="auto"`` is fp16 mixed precision on CUDA (the training loop adds a GradScaler); on a CPU with native
+bfloat16 it is whichever of fp32 and bf16 is faster in a few timed training steps, since a CPU that supports bf16 is
+not always faster in it (without AMX it can be slower); elsewhere fp32."""
 
 from __future__ import annotations
 
@@ -54,10 +53,8 @@ def autocast(device: torch.device, precision: str):
 
 def resolve_precision(precision: str, device: torch.device, model: nn.Module | None = None,
                       batch: torch.Tensor | None = None) -> str:
-    """"fp32", "bf16" or "fp16" for ``precision`` ("auto" or one of those) on ``device``.
-
-    "auto" on a CPU with native bf16 times ``model`` on ``batch`` (`measure_precision`); without them, fp32.
-    """
+    """"fp32", "bf16" or "fp16" for ``precision`` ("auto" or one of those) on ``device``: "auto" is fp16 on CUDA;
+    on a CPU with native bf16 it times ``model`` on ``batch`` (`measure_precision`); otherwise fp32."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision 应为 {', '.join(PRECISIONS)} 之一，收到 {precision!r}")
     if precision != "auto":
@@ -70,12 +67,9 @@ def resolve_precision(precision: str, device: torch.device, model: nn.Module | N
 
 
 def measure_precision(model: nn.Module, batch: torch.Tensor, device: torch.device, *, steps: int = 3) -> str:
-    """The faster of fp32 and bf16 for a forward+backward pass of ``model`` on ``batch`` (cached).
-
-    Interleaved, after a warm-up step each (the first bf16 step builds oneDNN's kernels), median of
-    ``steps``; bf16 must be 5 % faster to win over exact fp32. Weights and batch-norm statistics are
-    restored, gradients cleared.
-    """
+    """The faster of fp32 and bf16 for a forward+backward pass of ``model`` on ``batch`` (cached): interleaved,
+    after a warm-up step each (the first bf16 step builds oneDNN's kernels), median of ``steps``; bf16 must be 5 %
+    faster to win over exact fp32. Weights and batch-norm statistics are restored, gradients cleared."""
     key = (device.type, tuple(batch.shape), type(model).__name__,
            sum(p.numel() for p in model.parameters()), torch.get_num_threads())
     if key in _probe_cache:

@@ -1,12 +1,9 @@
 """Data-parallel training across processes (``torchrun --nproc_per_node=N -m googlenet train``).
 
-torchrun starts N copies of the program (``RANK``, ``LOCAL_RANK``, ``WORLD_SIZE`` in the
-environment); each trains a replica on its own shard of every epoch (``DistributedSampler``) and
-``DistributedDataParallel`` averages the gradients after every backward pass, so the replicas stay
-identical. This is synchronous data parallelism; the paper's DistBelief used asynchronous SGD with a
-parameter server, which PyTorch's core does not provide. Backends: gloo on CPU, nccl on GPUs (one
-GPU per process, chosen by ``LOCAL_RANK``).
-"""
+torchrun starts N copies (``RANK``, ``LOCAL_RANK``, ``WORLD_SIZE`` in the environment); each trains a replica on its
+own shard of every epoch (``DistributedSampler``) and ``DistributedDataParallel`` averages the gradients after every
+backward pass, so the replicas stay identical. Synchronous, unlike the paper's DistBelief (§6: asynchronous SGD with a
+parameter server, not in PyTorch's core). Backends: gloo on CPU, nccl on GPUs (one per process, by ``LOCAL_RANK``)."""
 
 from __future__ import annotations
 

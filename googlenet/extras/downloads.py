@@ -1,10 +1,8 @@
 """Optional downloads: the full Fashion-MNIST and Imagenette (a 10-class subset of ImageNet).
 
-Each is fetched only when asked (``download=True``) under a socket timeout, so that an offline
-machine fails fast with a Chinese message instead of hanging. The full Fashion-MNIST can also be
-read from a directory of the original idx files (Debian's ``dataset-fashion-mnist`` installs them
-under ``/usr/share/datasets/fashion-mnist``).
-"""
+Each is fetched only when asked (``download=True``) under a socket timeout, so that an offline machine fails fast
+with a Chinese message instead of hanging. The full Fashion-MNIST can also be read from a directory of the original
+idx files (Debian's ``dataset-fashion-mnist`` installs them under ``/usr/share/datasets/fashion-mnist``)."""
 
 from __future__ import annotations
 
@@ -102,11 +100,8 @@ def _fetching(what: str, root: Path, download: bool, timeout: float, missing: st
 def fashion_mnist_full(split: str, root: str | Path = "data", *, download: bool = False,
                        transform: Callable[[Tensor], Tensor] | None = None,
                        timeout: float = DOWNLOAD_TIMEOUT_S) -> ImageDataset:
-    """The whole Fashion-MNIST split (60,000 training or 10,000 test images).
-
-    ``root`` holds the four idx files directly (like Debian's directory) or in torchvision's layout
-    (``root/FashionMNIST/raw``), into which ``download=True`` fetches them.
-    """
+    """The whole Fashion-MNIST split (60,000 training or 10,000 test images). ``root`` holds the four idx files
+    directly (like Debian's) or in torchvision's ``root/FashionMNIST/raw``, where ``download=True`` puts them."""
     _check_split(split)
     root = Path(root)
     images_stem, _ = _IDX_FILES[split]
@@ -154,11 +149,9 @@ def imagenette(split: str, root: str | Path = "data", *, size: str = "160px", do
                transform: Callable[[Tensor], Tensor] | None = None, timeout: float = DOWNLOAD_TIMEOUT_S) -> Dataset:
     """Imagenette (10 easy ImageNet classes) via ``torchvision.datasets.Imagenette``.
 
-    ``split`` is "train" or "test" (Imagenette calls its test split "val"); ``size`` one of
-    "160px", "320px", "full". Images come as RGB float tensors in [0, 1] of varying size,
-    so ``transform`` must crop/resize them (`googlenet.augment.train_transform`, `eval_transform`).
-    ``.imagenet_index`` gives each class's index in ImageNet-1k.
-    """
+    ``split`` is "train" or "test" (Imagenette calls its test split "val"); ``size`` one of "160px", "320px", "full".
+    Images come as RGB float tensors in [0, 1] of varying size, so ``transform`` must crop/resize them
+    (`googlenet.augment.train_transform`, `eval_transform`). ``.imagenet_index``: each class's index in ImageNet-1k."""
     from torchvision.datasets import Imagenette
 
     _check_split(split)

@@ -1,10 +1,8 @@
 """torchvision's ImageNet weights for GoogLeNet, downloaded only when asked and never hanging offline.
 
-`imagenet_googlenet` fetches ``GoogLeNet_Weights.IMAGENET1K_V1`` (top-1 69.78 %, top-5 89.53 % on
-ImageNet's validation set, as torchvision reports) through torch hub's cache and loads it into our
-``GoogLeNet(variant="torchvision", transform_input=True)``: the weights were ported from TensorFlow
-and expect inputs in [-1, 1], which ``transform_input`` makes of ImageNet-normalised ones.
-"""
+`imagenet_googlenet` fetches ``GoogLeNet_Weights.IMAGENET1K_V1`` (top-1 69.78 %, top-5 89.53 % on ImageNet's val set,
+as torchvision reports) via torch hub's cache into our ``GoogLeNet(variant="torchvision", transform_input=True)``: the
+weights, ported from TensorFlow, take inputs in [-1, 1], which ``transform_input`` makes of ImageNet-normalised ones."""
 
 from __future__ import annotations
 
@@ -31,11 +29,8 @@ def imagenet_categories() -> tuple[str, ...]:
 
 
 def download(url: str, directory: str | Path, timeout: float = DOWNLOAD_TIMEOUT_S) -> dict:
-    """The state dict at ``url``, through torch hub's cache in ``directory`` (kept if already there).
-
-    torch hub writes the file atomically and checks the SHA-256 prefix in its name
-    (``name-<sha256 prefix>.pth``); we add the timeout and Chinese errors.
-    """
+    """The state dict at ``url``, via torch hub's cache in ``directory`` (kept if there). torch hub writes it atomically
+    and checks the SHA-256 prefix in its name (``name-<sha256 prefix>.pth``); we add the timeout and Chinese errors."""
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
         raise ValueError(f"timeout 应为正数（秒），收到 {timeout!r}")
     name = url.rstrip("/").rsplit("/", 1)[-1]
@@ -60,11 +55,9 @@ def imagenet_googlenet(timeout: float = DOWNLOAD_TIMEOUT_S, *, url: str | None =
                        cache_dir: str | Path | None = None) -> GoogLeNet:
     """Our torchvision-variant GoogLeNet with torchvision's ImageNet weights, in eval mode.
 
-    ``timeout``: seconds the download may wait on the network; ``url``: default `weights_url()`
-    (tests pass a ``file://``); ``cache_dir``: default torch hub's ``checkpoints``, shared with
-    torchvision. Inputs: RGB images normalised with ImageNet's mean and std. The auxiliary heads
-    are loaded when the file holds them (torchvision's does; it notes they were never trained).
-    """
+    Inputs: RGB images normalised with ImageNet's mean and std. ``timeout``: seconds the download may wait on the
+    network; ``url``: default `weights_url()` (tests pass a ``file://``); ``cache_dir``: default torch hub's
+    ``checkpoints`` (shared with torchvision). Aux heads load if the file has them (torchvision's does; untrained)."""
     url = url or weights_url()
     cache_dir = Path(cache_dir) if cache_dir is not None else Path(torch.hub.get_dir()) / "checkpoints"
     state = download(url, cache_dir, timeout)

@@ -37,8 +37,7 @@ def _figure(nrows: int = 1, ncols: int = 1, **kwargs):
 
 
 def _grid(n: int, ncols: int, cell: tuple[float, float], top: float = 0.0, titles=None, fontsize: float = 9):
-    """ceil(n / ncols) rows of image cells (``cell``: inches wide, high; ``top``: inches for a
-    suptitle), every axis off, titled with ``titles`` if given. Returns the figure and the first n axes."""
+    """ceil(n / ncols) rows of axis-less cells (``cell``: w, h; ``top``: suptitle; inches): (fig, first n axes)."""
     nrows = -(-n // ncols)
     fig, axes = _figure(nrows, ncols, figsize=(cell[0] * ncols, cell[1] * nrows + top), squeeze=False)
     for ax in axes.flat:

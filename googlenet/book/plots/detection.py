@@ -50,9 +50,8 @@ def plot_precision_recall(curves, *, title: str = "精度–召回率曲线"):
 def show_detections(canvases, class_names, *, detections=None, correct=None, proposals=None, ncols: int = 3,
                     titles=None, suptitle: str = "", min_score: float = 0.0, size: float = 3.4,
                     show_truth: bool = True):
-    """Canvases with their ground truth (dashed green) and, optionally, proposals (thin) and detections
-    (``detections[i]``: {"boxes", "scores", "labels"}) scoring ≥ ``min_score``: blue, or red where
-    ``correct[i]`` (a bool per detection) marks a false positive."""
+    """Canvases with ground truth (dashed green), optionally proposals (thin) and detections scoring ≥ ``min_score``
+    (``detections[i]``: {"boxes", "scores", "labels"}): blue, or red where ``correct[i]`` (a bool each) is False."""
     fig, axes = _grid(len(canvases), ncols, (size, size), 0.4 if suptitle else 0, titles)
     for i, (c, ax) in enumerate(zip(canvases, axes)):
         _imshow(ax, c.image)

@@ -9,8 +9,7 @@ from ._style import _grid, _finish, _as_images
 
 def show_filters(kernels, *, ncols: int, titles=None, suptitle: str = "", pad_to_largest: bool = True,
                  cmap: str = "gray"):
-    """A grid of 2-D filters. With ``pad_to_largest`` every filter is drawn at the scale of
-    the largest one (zero-padded), so that sizes can be compared by eye."""
+    """A grid of 2-D filters; with ``pad_to_largest`` each is zero-padded to the largest, so sizes compare by eye."""
     images = _as_images(kernels)
     if not images:
         raise ValueError("kernels 不能为空")
@@ -26,8 +25,7 @@ def show_filters(kernels, *, ncols: int, titles=None, suptitle: str = "", pad_to
 
 def show_maps(maps, *, ncols: int, titles=None, suptitle: str = "", cmap: str = "viridis",
               share_scale: bool = False, size: float = 1.9):
-    """A grid of 2-D maps (feature maps, filter responses, gray images); an RGB image may be
-    given as an (H, W, 3) array."""
+    """A grid of 2-D maps (feature maps, filter responses, gray images); an RGB image as an (H, W, 3) array."""
     images = _as_images(maps)
     fig, axes = _grid(len(images), ncols, (size, size), 0.45 if suptitle else 0, titles, fontsize=8.5)
     vmin = min(i.min() for i in images) if share_scale else None

@@ -8,8 +8,7 @@ from ._style import _figure, _style, _finish, BLUE, ORANGE, RED, GREY
 
 
 def plot_stacking(naive, reduced):
-    """Output channels and multiply-adds of stacked modules: naive (Figure 2a) against the
-    module with reductions (Figure 2b). Items: `googlenet.book.reduction.StackStep`."""
+    """Channels and multiply-adds of stacked naive (Figure 2a) vs reduced (2b) modules (`reduction.StackStep` items)."""
     fig, (ax1, ax2) = _figure(1, 2, figsize=(11.5, 4.2))
     for steps, colour, marker, label in ((naive, RED, "o", "朴素模块（图 2a）"),
                                          (reduced, BLUE, "s", "带降维的模块（图 2b）")):
@@ -54,8 +53,7 @@ def plot_reduce_sweep(widths, reduced, unreduced, chosen: int, *, title: str, wh
 
 
 def plot_variance_kept(pca, marks=(16,), random_kept: dict | None = None):
-    """Cumulative fraction of variance kept by the first k principal directions of a
-    feature map's channels (``pca``: `googlenet.book.projection.ChannelPCA`)."""
+    """Cumulative variance kept by the first k principal directions of a map's channels (`projection.ChannelPCA`)."""
     v = pca.variances.numpy()
     cumulative = np.cumsum(v) / v.sum()
     fig, ax = _figure(figsize=(6.8, 4.2))

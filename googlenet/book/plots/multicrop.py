@@ -35,8 +35,8 @@ _SQUARE_SHORT = {"left": "左", "right": "右", "top": "上", "bottom": "下", "
 
 
 def plot_crop_grid(views, layout, *, title: str = "", size: float = 0.62):
-    """All views of one image in a grid: a row per (scale, square), a column per view; the
-    mirrored views fill the right half. ``layout`` is ``crops.crop_layout(...)``."""
+    """All views of one image in a grid: a row per (scale, square), a column per view; the mirrored views fill the
+    right half. ``layout`` is ``crops.crop_layout(...)``."""
     if len(views) != len(layout):
         raise ValueError(f"views 有 {len(views)} 个，layout 却有 {len(layout)} 个")
     rows = list(dict.fromkeys((k.scale, k.square) for k in layout))
@@ -60,8 +60,7 @@ def plot_crop_grid(views, layout, *, title: str = "", size: float = 0.62):
 
 
 def plot_crop_boxes(image, layout, views, indices, *, title: str = ""):
-    """The original image with the regions of the chosen views outlined, and those views
-    (the static twin of `googlenet.book.widgets.crop_viewer`)."""
+    """The image with the chosen views' regions outlined, and those views (static twin of `widgets.crop_viewer`)."""
     colors = [RED, BLUE, GREEN, ORANGE, "#9467bd", "#8c564b", "#e377c2", GREY]
     height, width = _to_hwc(image).shape[:2]
     n = len(indices)
@@ -79,8 +78,7 @@ def plot_crop_boxes(image, layout, views, indices, *, title: str = ""):
 
 
 def plot_crop_probs(crop_probs, class_names, *, true_label: int | None = None, title: str = ""):
-    """Per-view softmax of one image (a heat map, views × classes) and what averaging and
-    max-pooling over the views make of it."""
+    """Per-view softmax of an image (heat map, views × classes) and what averaging or max-pooling them makes of it."""
     p = _as_images([crop_probs])[0]
     fig, (a0, a1) = _figure(1, 2, figsize=(9, 3.6), gridspec_kw={"width_ratios": [1.25, 1]})
     im = a0.imshow(p.T, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")

@@ -9,8 +9,7 @@ from ._style import _figure, _style, _finish, BLUE, ORANGE, GREEN, RED, GREY
 
 
 def plot_widening(costs):
-    """Relative multiply-adds of two chained convolutions as their width grows
-    (``costs``: `googlenet.book.sparse.ChainCost` items, the first one the baseline width)."""
+    """Multiply-adds of two chained convolutions as they widen, relative to the first (`sparse.ChainCost` items)."""
     base = costs[0]
     k = np.array([c.width / base.width for c in costs])
     fig, ax = _figure(figsize=(6.4, 4.2))
@@ -34,8 +33,8 @@ def _label_2_and_5(value: float, _pos=None) -> str:
 
 
 def plot_sparse_timings(timings, paper_reduction: float = 100):
-    """Left: time of the product against density; right: sparse speed-up against the
-    reduction in multiply-adds, with §3's "100× fewer operations" marked."""
+    """Left: time of the product against density; right: sparse speed-up against the reduction in multiply-adds,
+    with §3's "100× fewer operations" marked."""
     d = np.array([t.density for t in timings])
     r = np.array([t.op_reduction for t in timings])
     fig, (ax1, ax2) = _figure(1, 2, figsize=(12, 4.4))

@@ -16,9 +16,7 @@ def _history_series(history, key):
 
 def plot_training_curves(history, *, fig=None, title: str = ""):
     """Three panels: training loss of each head, test accuracy (heads, Polyak average), learning rate.
-
-    ``history``: the per-epoch dicts of `googlenet.train`; ``fig``: a Figure to draw into (the
-    trainer passes a pyplot-free one), by default a new pyplot figure."""
+    ``history``: `googlenet.train`'s per-epoch dicts; ``fig``: a Figure to draw into (the trainer's is pyplot-free)."""
     use_chinese_font()
     if fig is None:
         fig = plt.figure(figsize=(12, 3.6), layout="constrained")
@@ -47,8 +45,8 @@ def plot_training_curves(history, *, fig=None, title: str = ""):
 
 
 def plot_ablation(ablation: dict, key: str = "test_acc_avg", metric: str = "test_acc_avg_full"):
-    """The aux-head ablation (`googlenet.book.experiments`): per network, every seed's test curve
-    with and without the heads (left), and the final accuracies paired by seed (right)."""
+    """The aux-head ablation (`googlenet.book.experiments`): per network, every seed's test curve with and without
+    the heads (left), and the final accuracies paired by seed (right)."""
     variants, seeds = list(ablation["summary"]), ablation["seeds"]
     fig, axes = _figure(len(variants), 2, figsize=(11, 3.3 * len(variants)), squeeze=False)
     arms = ((True, "有辅助分类器", BLUE), (False, "无辅助分类器", RED))
