@@ -1,5 +1,5 @@
 """The book's cached runs (googlenet.book.runs): trained when missing, loaded when finished, and the
-fp16 weights shipped with the package for notebooks 07 and 08 opened on their own."""
+int8/fp16 weights shipped with the package for notebooks 07 and 08 opened on their own."""
 
 import dataclasses
 import shutil
@@ -35,7 +35,7 @@ def test_book_api_trains_when_missing_then_loads(tmp_path, monkeypatch, tiny_run
     mtime = (tmp_path / "aux" / "checkpoint.pt").stat().st_mtime_ns
     again = runs.load_book_models(run_dir=tmp_path, averaged=False)  # loads, does not retrain
     assert (tmp_path / "aux" / "checkpoint.pt").stat().st_mtime_ns == mtime
-    assert same_state(again[0].state_dict(), runs.round_to_fp16(load_run(tmp_path / "aux").model).state_dict())
+    assert same_state(again[0].state_dict(), runs.round_to_shipped(load_run(tmp_path / "aux").model).state_dict())
     # a cache trained with another recipe (an older package) is retrained, not loaded
     monkeypatch.setitem(tiny_runs, "aux", dataclasses.replace(TINY, epochs=1, seed=5))
     runs.load_book_models(run_dir=tmp_path)
@@ -59,7 +59,7 @@ def test_shipped_weights_are_the_current_recipe_intact_and_small():
     for name, entry in manifest.items():
         assert entry["config"] == runs.BOOK_RUNS[name].to_dict()
         assert runs.shipped_model_ok(name)  # file present, SHA-256 as recorded
-        assert entry["bytes"] == (runs.SHIPPED_DIR / entry["file"]).stat().st_size < 21 * 2**20
+        assert entry["bytes"] == (runs.SHIPPED_DIR / entry["file"]).stat().st_size < 10 * 10**6  # the repository's 10 MB
 
 
 def test_without_runs_the_shipped_weights_load_and_classify(tmp_path):
@@ -74,17 +74,17 @@ def test_without_runs_the_shipped_weights_load_and_classify(tmp_path):
     with torch.no_grad():
         for model in models:
             assert model(x).argmax(1).eq(test.targets).float().mean() > 0.7  # trained, not random
-    for model in models:  # already fp16 values: rounding again changes nothing
+    for model in models:  # already rounded as shipped: rounding again changes nothing
         before = {k: v.clone() for k, v in model.state_dict().items()}
-        assert same_state(before, runs.round_to_fp16(model).state_dict())
+        assert same_state(before, runs.round_to_shipped(model).state_dict())
 
 
 def test_damaged_shipped_weights_are_refused(tmp_path, monkeypatch):
     shipped = tmp_path / "book_models"
     shutil.copytree(runs.SHIPPED_DIR, shipped)
-    data = bytearray((shipped / "aux.pt").read_bytes())
+    data = bytearray((shipped / "aux.pt.xz").read_bytes())
     data[-100] ^= 0xFF
-    (shipped / "aux.pt").write_bytes(bytes(data))
+    (shipped / "aux.pt.xz").write_bytes(bytes(data))
     monkeypatch.setattr(runs, "SHIPPED_DIR", shipped)
     assert not runs.shipped_model_ok("aux") and runs.shipped_model_ok("noaux")
     with pytest.raises(FileNotFoundError, match="笔记本 06"):
@@ -97,8 +97,22 @@ def test_ship_then_load_gives_the_runs_models(tmp_path, monkeypatch, tiny_runs):
         runs.ship(tmp_path / "runs", tmp_path / "shipped")  # nothing trained yet
     from_runs = runs.load_book_models(run_dir=tmp_path / "runs")  # trains both
     manifest = runs.ship(tmp_path / "runs", tmp_path / "shipped")
-    assert {e["file"] for e in manifest.values()} == {"aux.pt", "noaux.pt"}
+    assert {e["file"] for e in manifest.values()} == {"aux.pt.xz", "noaux.pt.xz"}
     monkeypatch.setattr(runs, "SHIPPED_DIR", tmp_path / "shipped")
     shipped = runs.load_book_models(run_dir=tmp_path / "empty", train_if_missing=False)
     for a, b in zip(from_runs, shipped):
         assert same_state(a.state_dict(), b.state_dict())
+
+
+def test_shipped_rounding_is_int8_per_channel_and_close():
+    torch.manual_seed(0)
+    w = torch.randn(16, 8, 3, 3) * torch.logspace(-3, 0, 16).view(16, 1, 1, 1)  # channels of very different scale
+    w[3] = 0  # an all-zero channel stays zero
+    q, scale = runs._quantize(w)
+    assert q.dtype == torch.int8 and scale.dtype == torch.float16 and q.abs().max() <= 127
+    back = runs._dequantize(q, scale)
+    assert torch.equal(back[3], torch.zeros_like(back[3]))
+    error = (back - w).abs().amax(dim=(1, 2, 3)) / w.abs().amax(dim=(1, 2, 3)).clamp_min(1e-12)
+    assert error.max() < 0.01  # half a step of 1/127, plus the fp16 scale's rounding
+    assert torch.equal(runs._dequantize(*runs._quantize(back)), back)  # idempotent
+

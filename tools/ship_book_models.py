@@ -1,9 +1,10 @@
 """Ship the book's two trained models with the package (authoring only).
 
 After notebook 06 has trained `googlenet.book.runs.BOOK_RUNS` into notebooks/runs/book, this
-writes their Polyak-averaged weights in fp16 to googlenet/book/book_models/ with a manifest
+writes their Polyak-averaged weights (int8 per output channel, the rest fp16, lzma-compressed) to
+googlenet/book/book_models/ with a manifest
 (config, size, SHA-256), so that notebooks 07 and 08 opened on their own load them instead of
-retraining. Re-run it whenever BOOK_CONFIG changes (tests/test_book_models.py fails until then).
+retraining. Re-run it whenever BOOK_CONFIG changes (tests/test_runs.py fails until then).
 
     .venv/bin/python tools/ship_book_models.py [--run-dir notebooks/runs/book]
 """
@@ -20,7 +21,7 @@ from googlenet.book.runs import ship  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="把笔记本 06 训练的两个模型（fp16 的 Polyak 平均权重）随包发布")
+    parser = argparse.ArgumentParser(description="把笔记本 06 训练的两个模型（Polyak 平均权重，int8 压缩）随包发布")
     parser.add_argument("--run-dir", default="notebooks/runs/book", help="笔记本 06 的训练目录")
     args = parser.parse_args(argv)
     try:
