@@ -18,15 +18,16 @@ from ..multicrop import HEADS, combine, evaluate, topk_error, view_probabilities
 from ..tables import format_table
 
 
-def crop_probabilities(models, dataset, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size,
-                       **kwargs) -> tuple[Tensor, Tensor]:
+def crop_probabilities(models, dataset, n_crops: int = 144, crop_size: int = paper.TESTING.crop_size, *,
+                       chunk_size: int = 256, heads: str = "main", preprocess=None, limit: int | None = None,
+                       dedupe: bool = True, compile: bool = False) -> tuple[Tensor, Tensor]:
     """Every classifier's softmax on every view, kept: ``(probs, labels)``, ``probs`` of shape ``(models, heads,
     images, n_crops, classes)`` (heads 1, or 3 with ``heads="all"``). Memory grows with the dataset, unlike
-    `evaluate`. ``kwargs`` as for `multicrop.evaluate` (not ``reduce``)."""
+    `evaluate`. Arguments as for `multicrop.evaluate`."""
     parts, labels = [], []
-    for probs, ys in view_probabilities(models, dataset, n_crops, crop_size, **kwargs):
-        n_heads = 3 if kwargs.get("heads") == "all" else 1
-        parts.append(probs.unflatten(0, (-1, n_heads)))  # classifiers → (models, heads)
+    for probs, ys in view_probabilities(models, dataset, n_crops, crop_size, chunk_size=chunk_size, heads=heads,
+                                        preprocess=preprocess, limit=limit, dedupe=dedupe, compile=compile):
+        parts.append(probs.unflatten(0, (-1, 3 if heads == "all" else 1)))  # classifiers → (models, heads)
         labels.append(ys)
     return torch.cat(parts, 2), torch.cat(labels)
 
